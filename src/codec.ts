@@ -1,0 +1,173 @@
+/**
+ * Bounds-checked reading and writing of TLS presentation-language structures
+ * (RFC 8446 §3). Every read fails with a DECODE_ERROR TlsError, never a
+ * RangeError, and never allocates more than the input holds.
+ */
+import { decodeError } from './errors.js';
+
+export class Reader {
+  private pos = 0;
+  constructor(
+    private readonly buf: Uint8Array,
+    /** Names the structure in error messages. */
+    readonly what: string,
+  ) {}
+
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+  get offset(): number {
+    return this.pos;
+  }
+
+  private need(n: number): void {
+    if (n > this.buf.length - this.pos) throw decodeError(this.what);
+  }
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+  u16(): number {
+    this.need(2);
+    const v = (this.buf[this.pos]! << 8) | this.buf[this.pos + 1]!;
+    this.pos += 2;
+    return v;
+  }
+  u24(): number {
+    this.need(3);
+    const b = this.buf;
+    const v = (b[this.pos]! << 16) | (b[this.pos + 1]! << 8) | b[this.pos + 2]!;
+    this.pos += 3;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    return this.u16() * 65536 + this.u16();
+  }
+  /** A view of the next n bytes (not a copy). */
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  /** opaque<min..max> with a length prefix of `lenBytes` bytes. */
+  vec(lenBytes: 1 | 2 | 3, min = 0, max = Infinity): Uint8Array {
+    const n = lenBytes === 1 ? this.u8() : lenBytes === 2 ? this.u16() : this.u24();
+    if (n < min || n > max) throw decodeError(this.what);
+    return this.bytes(n);
+  }
+  /** A sub-reader over a length-prefixed vector. */
+  sub(lenBytes: 1 | 2 | 3, what = this.what, min = 0): Reader {
+    return new Reader(this.vec(lenBytes, min), what);
+  }
+  rest(): Uint8Array {
+    return this.bytes(this.remaining);
+  }
+  /** RFC 8446 §4: trailing bytes inside a structure are a decode error. */
+  end(): void {
+    if (this.pos !== this.buf.length) throw decodeError(this.what);
+  }
+}
+
+export class Writer {
+  private buf: Uint8Array;
+  private len = 0;
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+  }
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf[this.len++] = v;
+    return this;
+  }
+  u16(v: number): this {
+    this.ensure(2);
+    this.buf[this.len++] = v >>> 8;
+    this.buf[this.len++] = v;
+    return this;
+  }
+  u24(v: number): this {
+    this.ensure(3);
+    this.buf[this.len++] = v >>> 16;
+    this.buf[this.len++] = v >>> 8;
+    this.buf[this.len++] = v;
+    return this;
+  }
+  u32(v: number): this {
+    return this.u16(Math.floor(v / 65536) & 0xffff).u16(v & 0xffff);
+  }
+  bytes(b: Uint8Array): this {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    return this;
+  }
+  /** Writes a length-prefixed vector whose body `body` writes. */
+  vec(lenBytes: 1 | 2 | 3, body: (w: Writer) => void): this {
+    const start = this.len;
+    this.ensure(lenBytes);
+    this.len += lenBytes;
+    body(this);
+    const n = this.len - start - lenBytes;
+    const max = lenBytes === 1 ? 0xff : lenBytes === 2 ? 0xffff : 0xffffff;
+    if (n > max) throw new RangeError('vector too long');
+    for (let i = 0; i < lenBytes; i++) {
+      this.buf[start + i] = n >>> (8 * (lenBytes - 1 - i));
+    }
+    return this;
+  }
+  opaque(lenBytes: 1 | 2 | 3, b: Uint8Array): this {
+    return this.vec(lenBytes, (w) => w.bytes(b));
+  }
+  get length(): number {
+    return this.len;
+  }
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Constant-time equality (RFC 8446 §4.4.4: Finished must not leak timing). */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function fromHex(h: string): Uint8Array {
+  const clean = h.replace(/\s+/g, '');
+  if (clean.length % 2) throw new Error('odd hex');
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}

@@ -1,0 +1,373 @@
+/**
+ * The wasi:tls@0.3.0-draft `client` connector over WHATWG streams: a thin
+ * I/O adapter around the sans-IO ClientConnection.
+ *
+ *   const c = new Connector(options);
+ *   const [ciphertext, sent] = c.send(cleartext);
+ *   const [plaintext, received] = c.receive(fromNetwork);
+ *   const info = await c.connect('example.com');
+ */
+import { TlsError } from './errors.js';
+import { ClientConnection, type ConnectionInfo } from './handshake/client.js';
+import type { SessionStore, StoredSession } from './handshake/session.js';
+import { resolveConfig, type ConnectorOptions } from './options.js';
+
+/** Bytes of decrypted data queued for a slow reader before we stop reading the network. */
+const PLAINTEXT_HIGH_WATER = 64 * 1024;
+/** Bytes of records queued for a slow network before we stop encrypting. */
+const CIPHERTEXT_HIGH_WATER = 64 * 1024;
+
+const byteSize = { size: (chunk: Uint8Array) => chunk.byteLength };
+
+function toTlsError(e: unknown, fallback: string): TlsError {
+  if (e instanceof TlsError) return e;
+  return new TlsError('CONNECTION_CLOSED', fallback, { cause: e });
+}
+
+/** A promise whose rejection is never reported as unhandled. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = quiet(
+    new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    }),
+  );
+  return { promise, resolve, reject };
+}
+
+export class Connector {
+  private core: ClientConnection | null = null;
+  private cleartextIn: ReadableStream<Uint8Array> | null = null;
+  private networkIn: ReadableStream<Uint8Array> | null = null;
+  private ciphertextCtl: ReadableStreamDefaultController<Uint8Array> | null = null;
+  private plaintextCtl: ReadableStreamDefaultController<Uint8Array> | null = null;
+  private readonly sentD = deferred<void>();
+  private readonly receivedD = deferred<void>();
+  private readonly connectedD = deferred<ConnectionInfo>();
+  private failure: TlsError | null = null;
+  private ciphertextClosed = false;
+  private plaintextClosed = false;
+  /** Wakes the network pump when the plaintext reader drains. */
+  private plaintextPull: (() => void) | null = null;
+  /** Wakes the cleartext pump when the network drains our records. */
+  private ciphertextPull: (() => void) | null = null;
+  private cleanup: Array<() => void> = [];
+  private sessions: SessionStore | null = null;
+  private sessionKey = '';
+
+  constructor(private readonly options: ConnectorOptions = {}) {}
+
+  /**
+   * Takes the application's cleartext and returns the ciphertext to write
+   * to the network, and a promise that settles when this direction ends.
+   * Ending `cleartext` sends close_notify and then ends the ciphertext.
+   */
+  send(cleartext: ReadableStream<Uint8Array>): [ReadableStream<Uint8Array>, Promise<void>] {
+    if (this.cleartextIn) throw new TlsError('BAD_CONFIG', 'send() was already called');
+    this.cleartextIn = cleartext;
+    const ciphertext = new ReadableStream<Uint8Array>(
+      {
+        start: (ctl) => {
+          this.ciphertextCtl = ctl;
+        },
+        pull: () => {
+          const wake = this.ciphertextPull;
+          this.ciphertextPull = null;
+          wake?.();
+        },
+        cancel: (reason) => {
+          this.ciphertextClosed = true;
+          this.fail(toTlsError(reason, 'the network stopped reading'));
+        },
+      },
+      { highWaterMark: CIPHERTEXT_HIGH_WATER, ...byteSize },
+    );
+    return [ciphertext, this.sentD.promise];
+  }
+
+  /**
+   * Takes ciphertext from the network and returns the decrypted cleartext,
+   * and a promise that settles when this direction ends: it resolves on the
+   * server's close_notify and rejects on anything else.
+   */
+  receive(ciphertext: ReadableStream<Uint8Array>): [ReadableStream<Uint8Array>, Promise<void>] {
+    if (this.networkIn) throw new TlsError('BAD_CONFIG', 'receive() was already called');
+    this.networkIn = ciphertext;
+    const plaintext = new ReadableStream<Uint8Array>(
+      {
+        start: (ctl) => {
+          this.plaintextCtl = ctl;
+        },
+        pull: () => {
+          const wake = this.plaintextPull;
+          this.plaintextPull = null;
+          wake?.();
+        },
+        cancel: () => {
+          // The application no longer reads: stop delivering, keep the connection.
+          this.plaintextClosed = true;
+          const wake = this.plaintextPull;
+          this.plaintextPull = null;
+          wake?.();
+        },
+      },
+      { highWaterMark: PLAINTEXT_HIGH_WATER, ...byteSize },
+    );
+    return [plaintext, this.receivedD.promise];
+  }
+
+  /** Runs the handshake with `serverName` (SNI and the name verified). */
+  connect(serverName: string): Promise<ConnectionInfo> {
+    if (this.core) return Promise.reject(new TlsError('BAD_CONFIG', 'connect() was already called'));
+    if (!this.cleartextIn || !this.networkIn) {
+      return Promise.reject(
+        new TlsError('NOT_CONNECTED', 'connect() needs both send() and receive() to be set up first'),
+      );
+    }
+    void this.run(serverName);
+    return this.connectedD.promise;
+  }
+
+  /** RFC 8446 §7.5 exporter (after the handshake). */
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array {
+    if (!this.core) throw new TlsError('NOT_CONNECTED', 'not connected');
+    return this.core.exportKeyingMaterial(label, context, length);
+  }
+
+  /** Updates our traffic keys and asks the server to update its own (RFC 8446 §4.6.3). */
+  keyUpdate(requestPeerUpdate = true): Promise<void> {
+    if (!this.core) return Promise.reject(new TlsError('NOT_CONNECTED', 'not connected'));
+    return this.core.keyUpdate(requestPeerUpdate);
+  }
+
+  /** Ends the connection with user_canceled. */
+  abort(reason?: unknown): void {
+    this.fail(
+      reason instanceof TlsError ? reason : new TlsError('ABORTED', 'connection aborted by the application', { cause: reason }),
+    );
+  }
+
+  /** The connection's info once connected. */
+  get info(): ConnectionInfo | null {
+    return this.core?.info ?? null;
+  }
+
+  // ------------------------------------------------------------------
+
+  private async run(serverName: string): Promise<void> {
+    let core: ClientConnection;
+    try {
+      const { sessions, sessionKey, ...config } = resolveConfig(this.options, serverName);
+      this.sessions = sessions;
+      this.sessionKey = sessionKey;
+      let session: StoredSession | undefined;
+      if (sessions) {
+        try {
+          session = await sessions.get(sessionKey);
+        } catch {
+          session = undefined; // a broken store only costs resumption
+        }
+      }
+      core = new ClientConnection({ ...config, session }, {
+        send: (data) => this.emitCiphertext(data),
+        data: (data) => this.emitPlaintext(data),
+        handshakeComplete: (info) => this.connectedD.resolve(info),
+        peerClosed: () => this.peerClosed(),
+        ticket: (s) => this.storeTicket(s),
+      });
+      this.core = core;
+    } catch (e) {
+      this.fail(toTlsError(e, 'invalid configuration'));
+      return;
+    }
+    this.armAbortAndTimeout();
+    void this.pumpNetwork(core);
+    void this.pumpCleartext(core);
+    try {
+      await core.start();
+    } catch (e) {
+      this.fail(toTlsError(e, 'handshake failed'));
+    }
+  }
+
+  private armAbortAndTimeout(): void {
+    const { signal, handshakeTimeout } = this.options;
+    if (signal) {
+      const onAbort = () => this.fail(new TlsError('ABORTED', 'aborted by the caller\'s signal', { cause: signal.reason }));
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.cleanup.push(() => signal.removeEventListener('abort', onAbort));
+      }
+    }
+    if (handshakeTimeout !== undefined && handshakeTimeout > 0) {
+      const t = setTimeout(() => {
+        if (!this.core?.isConnected) {
+          this.fail(new TlsError('TIMEOUT', `handshake did not complete within ${handshakeTimeout} ms`));
+        }
+      }, handshakeTimeout);
+      const clear = () => clearTimeout(t);
+      this.cleanup.push(clear);
+      void this.connectedD.promise.then(clear, clear);
+    }
+  }
+
+  private storeTicket(s: StoredSession): void {
+    const store = this.sessions;
+    if (!store) return;
+    try {
+      void Promise.resolve(store.put(this.sessionKey, s)).catch(() => undefined);
+    } catch {
+      // a broken store only costs resumption
+    }
+  }
+
+  private emitCiphertext(data: Uint8Array): void {
+    if (this.ciphertextClosed || !this.ciphertextCtl) return;
+    this.ciphertextCtl.enqueue(data);
+  }
+
+  private emitPlaintext(data: Uint8Array): void {
+    if (this.plaintextClosed || !this.plaintextCtl) return;
+    // Copy: the record buffer is reused for the next record.
+    this.plaintextCtl.enqueue(data.slice());
+  }
+
+  private peerClosed(): void {
+    this.receivedDone = true;
+    if (!this.plaintextClosed && this.plaintextCtl) {
+      this.plaintextClosed = true;
+      this.plaintextCtl.close();
+    }
+    this.receivedD.resolve();
+  }
+
+  /** Waits until the plaintext reader wants more (backpressure). */
+  private plaintextRoom(): Promise<void> | null {
+    const ctl = this.plaintextCtl;
+    if (this.plaintextClosed || !ctl || (ctl.desiredSize ?? 1) > 0) return null;
+    return new Promise((resolve) => {
+      this.plaintextPull = resolve;
+    });
+  }
+
+  private ciphertextRoom(): Promise<void> | null {
+    const ctl = this.ciphertextCtl;
+    if (this.ciphertextClosed || !ctl || (ctl.desiredSize ?? 1) > 0) return null;
+    return new Promise((resolve) => {
+      this.ciphertextPull = resolve;
+    });
+  }
+
+  private async pumpNetwork(core: ClientConnection): Promise<void> {
+    const reader = this.networkIn!.getReader();
+    this.cleanup.push(() => {
+      reader.cancel().catch(() => undefined);
+    });
+    try {
+      for (;;) {
+        const room = this.plaintextRoom();
+        if (room) await room;
+        if (this.failure) return;
+        const { value, done } = await reader.read();
+        if (this.failure) return;
+        if (done) {
+          this.networkEnded(core);
+          return;
+        }
+        await core.receive(value);
+        if (this.receivedSettled()) return;
+      }
+    } catch (e) {
+      this.fail(toTlsError(e, 'reading from the network failed'));
+    }
+  }
+
+  private receivedDone = false;
+  private receivedSettled(): boolean {
+    return this.receivedDone || this.failure !== null;
+  }
+
+  private networkEnded(core: ClientConnection): void {
+    if (this.plaintextClosed && core.isConnected) {
+      this.receivedD.resolve();
+      return;
+    }
+    // RFC 8446 §6.1: a close without close_notify is a truncation.
+    const msg = core.isConnected
+      ? 'the server closed the connection without close_notify'
+      : 'the server closed the connection during the handshake';
+    this.fail(new TlsError('CONNECTION_CLOSED', msg, { alert: null }));
+  }
+
+  private async pumpCleartext(core: ClientConnection): Promise<void> {
+    const reader = this.cleartextIn!.getReader();
+    this.cleanup.push(() => {
+      reader.cancel().catch(() => undefined);
+    });
+    try {
+      for (;;) {
+        const room = this.ciphertextRoom();
+        if (room) await room;
+        if (this.failure) return;
+        const { value, done } = await reader.read();
+        if (this.failure) return;
+        if (done) {
+          // Wait for the handshake so close_notify is sent under traffic keys.
+          await this.connectedD.promise;
+          await core.close();
+          this.endCiphertext();
+          this.sentD.resolve();
+          return;
+        }
+        if (value.byteLength) await core.write(value);
+      }
+    } catch (e) {
+      this.fail(toTlsError(e, 'reading the application data failed'));
+    }
+  }
+
+  private endCiphertext(): void {
+    if (!this.ciphertextClosed && this.ciphertextCtl) {
+      this.ciphertextClosed = true;
+      try {
+        this.ciphertextCtl.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  /**
+   * Fails the connection: the alert (if any) goes out on the ciphertext
+   * stream, which then ends so the alert reaches the network; the plaintext
+   * stream errors; every pending promise rejects with the same error.
+   */
+  private fail(err: TlsError): void {
+    if (this.failure) return;
+    this.failure = err;
+    const core = this.core;
+    const finish = () => {
+      this.endCiphertext();
+      if (!this.plaintextClosed && this.plaintextCtl) {
+        this.plaintextClosed = true;
+        this.plaintextCtl.error(err);
+      }
+      this.sentD.reject(err);
+      this.receivedD.reject(err);
+      this.connectedD.reject(err);
+      for (const f of this.cleanup.splice(0)) f();
+      this.plaintextPull?.();
+      this.ciphertextPull?.();
+    };
+    if (core) void core.abort(err).then(finish, finish);
+    else finish();
+  }
+}

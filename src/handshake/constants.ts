@@ -1,0 +1,150 @@
+/** Code points from the IANA TLS registries used by RFC 8446. */
+import type { AeadName, GroupName, HashName, SignatureAlgorithm } from '../crypto/provider.js';
+
+/** RFC 8446 §5.1 ContentType. */
+export const ContentType = {
+  change_cipher_spec: 20,
+  alert: 21,
+  handshake: 22,
+  application_data: 23,
+} as const;
+
+/** RFC 8446 §4 HandshakeType. */
+export const HandshakeType = {
+  client_hello: 1,
+  server_hello: 2,
+  new_session_ticket: 4,
+  end_of_early_data: 5,
+  encrypted_extensions: 8,
+  certificate: 11,
+  certificate_request: 13,
+  certificate_verify: 15,
+  finished: 20,
+  key_update: 24,
+  message_hash: 254,
+} as const;
+
+/** RFC 8446 §4.2 ExtensionType (and RFC 7301, RFC 8449). */
+export const ExtensionType = {
+  server_name: 0,
+  max_fragment_length: 1,
+  status_request: 5,
+  supported_groups: 10,
+  signature_algorithms: 13,
+  use_srtp: 14,
+  heartbeat: 15,
+  application_layer_protocol_negotiation: 16,
+  signed_certificate_timestamp: 18,
+  client_certificate_type: 19,
+  server_certificate_type: 20,
+  padding: 21,
+  record_size_limit: 28,
+  pre_shared_key: 41,
+  early_data: 42,
+  supported_versions: 43,
+  cookie: 44,
+  psk_key_exchange_modes: 45,
+  certificate_authorities: 47,
+  oid_filters: 48,
+  post_handshake_auth: 49,
+  signature_algorithms_cert: 50,
+  key_share: 51,
+} as const;
+
+export const TLS13 = 0x0304;
+export const TLS12 = 0x0303;
+
+export interface CipherSuite {
+  readonly name: CipherSuiteName;
+  readonly code: number;
+  readonly aead: AeadName;
+  readonly keyLength: number;
+  readonly hash: HashName;
+}
+
+export type CipherSuiteName =
+  | 'TLS_AES_128_GCM_SHA256'
+  | 'TLS_AES_256_GCM_SHA384'
+  | 'TLS_CHACHA20_POLY1305_SHA256';
+
+/** RFC 8446 §B.4. */
+export const CIPHER_SUITES: readonly CipherSuite[] = [
+  { name: 'TLS_AES_128_GCM_SHA256', code: 0x1301, aead: 'AES-128-GCM', keyLength: 16, hash: 'SHA-256' },
+  { name: 'TLS_AES_256_GCM_SHA384', code: 0x1302, aead: 'AES-256-GCM', keyLength: 32, hash: 'SHA-384' },
+  { name: 'TLS_CHACHA20_POLY1305_SHA256', code: 0x1303, aead: 'CHACHA20-POLY1305', keyLength: 32, hash: 'SHA-256' },
+];
+
+/** RFC 8446 §4.2.7 NamedGroup, plus the hybrid group (0x11EC). */
+export const GROUPS: Readonly<Record<GroupName, number>> = {
+  secp256r1: 0x0017,
+  secp384r1: 0x0018,
+  secp521r1: 0x0019,
+  x25519: 0x001d,
+  X25519MLKEM768: 0x11ec,
+};
+
+export type SignatureSchemeName =
+  | 'ecdsa_secp256r1_sha256'
+  | 'ecdsa_secp384r1_sha384'
+  | 'ecdsa_secp521r1_sha512'
+  | 'ed25519'
+  | 'rsa_pss_rsae_sha256'
+  | 'rsa_pss_rsae_sha384'
+  | 'rsa_pss_rsae_sha512'
+  | 'rsa_pss_pss_sha256'
+  | 'rsa_pss_pss_sha384'
+  | 'rsa_pss_pss_sha512'
+  | 'rsa_pkcs1_sha256'
+  | 'rsa_pkcs1_sha384'
+  | 'rsa_pkcs1_sha512';
+
+export interface SignatureScheme {
+  readonly name: SignatureSchemeName;
+  readonly code: number;
+  readonly alg: SignatureAlgorithm;
+  /** For ECDSA in TLS 1.3 the curve is bound to the scheme (RFC 8446 §4.2.3). */
+  readonly curve?: 'P-256' | 'P-384' | 'P-521';
+  /** rsa_pkcs1_* are for certificates only in TLS 1.3 (RFC 8446 §4.2.3). */
+  readonly certOnly?: boolean;
+  /** The key type in the SPKI: rsaEncryption or id-RSASSA-PSS. */
+  readonly rsaKey?: 'rsae' | 'pss';
+}
+
+const pss = (hash: HashName, saltLength: number) => ({ kind: 'rsa-pss' as const, hash, saltLength });
+
+/** RFC 8446 §4.2.3 SignatureScheme. */
+export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
+  { name: 'ecdsa_secp256r1_sha256', code: 0x0403, alg: { kind: 'ecdsa', hash: 'SHA-256' }, curve: 'P-256' },
+  { name: 'ecdsa_secp384r1_sha384', code: 0x0503, alg: { kind: 'ecdsa', hash: 'SHA-384' }, curve: 'P-384' },
+  { name: 'ecdsa_secp521r1_sha512', code: 0x0603, alg: { kind: 'ecdsa', hash: 'SHA-512' }, curve: 'P-521' },
+  { name: 'ed25519', code: 0x0807, alg: { kind: 'ed25519' } },
+  { name: 'rsa_pss_rsae_sha256', code: 0x0804, alg: pss('SHA-256', 32), rsaKey: 'rsae' },
+  { name: 'rsa_pss_rsae_sha384', code: 0x0805, alg: pss('SHA-384', 48), rsaKey: 'rsae' },
+  { name: 'rsa_pss_rsae_sha512', code: 0x0806, alg: pss('SHA-512', 64), rsaKey: 'rsae' },
+  { name: 'rsa_pss_pss_sha256', code: 0x0809, alg: pss('SHA-256', 32), rsaKey: 'pss' },
+  { name: 'rsa_pss_pss_sha384', code: 0x080a, alg: pss('SHA-384', 48), rsaKey: 'pss' },
+  { name: 'rsa_pss_pss_sha512', code: 0x080b, alg: pss('SHA-512', 64), rsaKey: 'pss' },
+  { name: 'rsa_pkcs1_sha256', code: 0x0401, alg: { kind: 'rsa-pkcs1', hash: 'SHA-256' }, certOnly: true, rsaKey: 'rsae' },
+  { name: 'rsa_pkcs1_sha384', code: 0x0501, alg: { kind: 'rsa-pkcs1', hash: 'SHA-384' }, certOnly: true, rsaKey: 'rsae' },
+  { name: 'rsa_pkcs1_sha512', code: 0x0601, alg: { kind: 'rsa-pkcs1', hash: 'SHA-512' }, certOnly: true, rsaKey: 'rsae' },
+];
+
+export const schemeByCode = (code: number): SignatureScheme | undefined =>
+  SIGNATURE_SCHEMES.find((s) => s.code === code);
+export const suiteByCode = (code: number): CipherSuite | undefined =>
+  CIPHER_SUITES.find((s) => s.code === code);
+export const groupByCode = (code: number): GroupName | undefined =>
+  (Object.keys(GROUPS) as GroupName[]).find((g) => GROUPS[g] === code);
+
+/**
+ * RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3
+ * server negotiates TLS 1.2 ("DOWNGRD\x01") or below ("DOWNGRD\x00").
+ */
+export const DOWNGRADE_TLS12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
+export const DOWNGRADE_TLS11 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00);
+
+/** RFC 8446 §4.1.3: ServerHello.random of a HelloRetryRequest, SHA-256("HelloRetryRequest"). */
+export const HRR_RANDOM = Uint8Array.of(
+  0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+  0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+);

@@ -1,0 +1,238 @@
+/**
+ * Connector options and their resolution into the core's ClientConfig.
+ */
+import { pemToDer } from './crypto/der.js';
+import { selectProvider, type ProviderChoice } from './crypto/index.js';
+import { systemRandom, type GroupName, type RandomSource } from './crypto/provider.js';
+import { TlsError } from './errors.js';
+import type { ClientCertificateIdentity, ClientConfig, ChainVerifier } from './handshake/client.js';
+import {
+  CIPHER_SUITES,
+  SIGNATURE_SCHEMES,
+  type CipherSuiteName,
+  type SignatureScheme,
+  type SignatureSchemeName,
+} from './handshake/constants.js';
+import { defaultSessionStore, type SessionStore } from './handshake/session.js';
+import { clientKeySchemes } from './handshake/client-auth.js';
+import { spkiOfCertificate, TrustStore, verifyServerChain } from './verify/index.js';
+
+/** A certificate or key: PEM text (one or more blocks) or DER bytes. */
+export type CertificateInput = string | Uint8Array;
+
+/** What a caller-supplied verifier receives. */
+export interface VerifyContext {
+  /** The server's certificates, DER, leaf first. */
+  readonly chain: readonly Uint8Array[];
+  readonly serverName: string;
+  /** Runs puretls's own verification with the configured roots. */
+  readonly defaultVerify: () => Promise<void>;
+}
+
+export interface Limits {
+  /** Largest handshake message accepted (bytes). Default 131072. */
+  maxHandshakeMessage?: number;
+  /** Most certificates in the server's chain. Default 10. */
+  maxCertificateChain?: number;
+  /** Most post-handshake messages (NewSessionTicket, KeyUpdate) per second. Default 32. */
+  maxPostHandshakePerSecond?: number;
+}
+
+export interface ConnectorOptions {
+  /**
+   * Trust anchors (PEM or DER). Like Node's `ca`, these replace the bundled
+   * Mozilla roots unless `roots` is also given, in which case both are trusted.
+   */
+  ca?: CertificateInput | readonly CertificateInput[];
+  /** The base trust store: 'mozilla' (bundled, default), 'system', a TrustStore or a list of certificates. */
+  roots?: 'mozilla' | 'system' | TrustStore | readonly CertificateInput[];
+  /**
+   * Replaces puretls's verification of the server's chain. It must throw to
+   * refuse; call `ctx.defaultVerify()` to add checks (e.g. pinning) on top.
+   */
+  verify?: (ctx: VerifyContext) => void | Promise<void>;
+  /** The time certificates are checked at (default: now). */
+  verifyTime?: Date | (() => Date);
+  /** TLS 1.3 suites in preference order (IANA names). Default: all three. */
+  cipherSuites?: readonly CipherSuiteName[];
+  /** Key exchange groups in preference order. */
+  groups?: readonly GroupName[];
+  /** How many of `groups` get a key share in the first ClientHello (default 2 when the first is X25519MLKEM768, else 1). */
+  keyShares?: number;
+  /** Signature schemes we accept from the server, in preference order. */
+  signatureSchemes?: readonly SignatureSchemeName[];
+  /** ALPN protocols to offer (RFC 7301). */
+  alpn?: readonly string[];
+  /** Session tickets: a store, or false to disable resumption. Default: a process-wide memory cache. */
+  sessions?: SessionStore | false;
+  /** Port of the server, part of the session cache key. */
+  port?: number;
+  /** Send early data (0-RTT) when a ticket allows it. `{ retry: false }` drops rejected early data. */
+  earlyData?: boolean | { retry?: boolean };
+  /** Client certificate for mutual TLS. */
+  clientCertificate?: { chain: CertificateInput | readonly CertificateInput[]; key: CertificateInput };
+  /** Offer post-handshake client authentication (RFC 8446 §4.6.2). */
+  postHandshakeAuth?: boolean;
+  /** Middlebox compatibility mode (RFC 8446 §D.4). Default true. */
+  middleboxCompat?: boolean;
+  /** record_size_limit to advertise (RFC 8449), 64..16385. Default 16385; 0 sends none. */
+  recordSizeLimit?: number;
+  /** Pad our records to a multiple of this many bytes (0: no padding). */
+  padding?: number;
+  /** Crypto provider: 'noble', 'webcrypto', 'auto' (default) or an object. */
+  crypto?: ProviderChoice;
+  /** Random source; tests inject one to reproduce a handshake. */
+  random?: RandomSource;
+  /** Receives SSLKEYLOGFILE lines. Only set this when you mean to log secrets. */
+  keyLog?: (line: string) => void;
+  /** Every handshake message and derived secret (debugging; prints secrets). */
+  trace?: (label: string, value: Uint8Array) => void;
+  /** Ends the handshake (and the connection) when aborted. */
+  signal?: AbortSignal;
+  /** Milliseconds the handshake may take before it fails with TIMEOUT. */
+  handshakeTimeout?: number;
+  limits?: Limits;
+  /** Records sent under one key before an automatic KeyUpdate. Default 2^24. */
+  keyUpdateAfterRecords?: number;
+}
+
+export const DEFAULT_GROUPS: readonly GroupName[] = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
+const DEFAULT_SCHEMES: readonly SignatureSchemeName[] = [
+  'ecdsa_secp256r1_sha256',
+  'ecdsa_secp384r1_sha384',
+  'ed25519',
+  'rsa_pss_rsae_sha256',
+  'rsa_pss_rsae_sha384',
+  'rsa_pss_rsae_sha512',
+  'rsa_pss_pss_sha256',
+  'rsa_pss_pss_sha384',
+  'rsa_pss_pss_sha512',
+  'ecdsa_secp521r1_sha512',
+  'rsa_pkcs1_sha256',
+  'rsa_pkcs1_sha384',
+  'rsa_pkcs1_sha512',
+];
+
+export function toDerList(input: CertificateInput | readonly CertificateInput[] | undefined): Uint8Array[] {
+  if (input === undefined) return [];
+  const list = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
+  const out: Uint8Array[] = [];
+  for (const item of list) {
+    if (typeof item === 'string') out.push(...pemToDer(item, 'CERTIFICATE'));
+    else out.push(item);
+  }
+  return out;
+}
+
+function badConfig(message: string): TlsError {
+  return new TlsError('BAD_CONFIG', message);
+}
+
+export function resolveTrustStore(options: ConnectorOptions): TrustStore {
+  const ca = toDerList(options.ca);
+  let base: TrustStore | null;
+  const roots = options.roots;
+  if (roots === undefined) base = ca.length ? null : TrustStore.mozilla();
+  else if (roots === 'mozilla') base = TrustStore.mozilla();
+  else if (roots === 'system') base = TrustStore.system();
+  else if (roots instanceof TrustStore) base = roots;
+  else base = TrustStore.fromCertificates(toDerList(roots));
+  if (!base) return TrustStore.fromCertificates(ca);
+  return ca.length ? base.with(ca) : base;
+}
+
+function resolveClientIdentity(options: ConnectorOptions): ClientCertificateIdentity | undefined {
+  const cc = options.clientCertificate;
+  if (!cc) return undefined;
+  const chain = toDerList(cc.chain);
+  if (!chain.length) throw badConfig('clientCertificate.chain is empty');
+  const key = typeof cc.key === 'string' ? pemToDer(cc.key)[0] : cc.key;
+  if (!key) throw badConfig('clientCertificate.key holds no key');
+  const { pkcs8, schemes } = clientKeySchemes(key);
+  return { chain, key: pkcs8, schemes };
+}
+
+/** Builds the core's configuration; throws BAD_CONFIG for invalid options. */
+export function resolveConfig(
+  options: ConnectorOptions,
+  serverName: string,
+): Omit<ClientConfig, 'session'> & { sessions: SessionStore | null; sessionKey: string } {
+  const provider = selectProvider(options.crypto);
+  const suiteNames = options.cipherSuites ?? CIPHER_SUITES.map((s) => s.name);
+  const cipherSuites = suiteNames.map((n) => {
+    const s = CIPHER_SUITES.find((c) => c.name === n);
+    if (!s) throw badConfig(`unknown cipher suite ${n}`);
+    return s;
+  });
+  if (!cipherSuites.length) throw badConfig('no cipher suites');
+  const groups = [...(options.groups ?? DEFAULT_GROUPS)];
+  for (const g of groups) {
+    if (!DEFAULT_GROUPS.includes(g)) throw badConfig(`unknown group ${g}`);
+  }
+  if (!groups.length) throw badConfig('no groups');
+  const shareCount = options.keyShares ?? (groups[0] === 'X25519MLKEM768' && groups[1] === 'x25519' ? 2 : 1);
+  const schemeNames = options.signatureSchemes ?? DEFAULT_SCHEMES;
+  const signatureSchemes: SignatureScheme[] = schemeNames.map((n) => {
+    const s = SIGNATURE_SCHEMES.find((x) => x.name === n);
+    if (!s) throw badConfig(`unknown signature scheme ${n}`);
+    return s;
+  });
+  const alpn = [...(options.alpn ?? [])];
+  for (const p of alpn) {
+    const len = new TextEncoder().encode(p).length;
+    if (len < 1 || len > 255) throw badConfig(`invalid ALPN protocol ${JSON.stringify(p)}`);
+  }
+  const limitSize = options.recordSizeLimit ?? 16385;
+  if (limitSize !== 0 && (limitSize < 64 || limitSize > 16385)) throw badConfig('recordSizeLimit must be 64..16385');
+
+  const trust = options.verify ? null : resolveTrustStore(options);
+  const at = options.verifyTime;
+  const timeOf = (): Date => (at === undefined ? new Date() : typeof at === 'function' ? at() : at);
+  const defaultVerify = async (chain: readonly Uint8Array[], name: string): Promise<void> => {
+    const roots = trust ?? resolveTrustStore(options);
+    await verifyServerChain({ chain: [...chain], serverName: name, at: timeOf(), roots, provider });
+  };
+  const custom = options.verify;
+  const verifyChain: ChainVerifier = custom
+    ? async (chain, name) => {
+        try {
+          await custom({ chain, serverName: name, defaultVerify: () => defaultVerify(chain, name) });
+        } catch (e) {
+          if (e instanceof TlsError) throw e;
+          throw new TlsError('BAD_CERTIFICATE', 'custom verifier refused the certificate', { cause: e });
+        }
+      }
+    : defaultVerify;
+
+  const early = options.earlyData;
+  const limits = options.limits ?? {};
+  const sessions = options.sessions === false ? null : (options.sessions ?? defaultSessionStore);
+  return {
+    serverName,
+    provider,
+    random: options.random ?? systemRandom,
+    cipherSuites,
+    groups,
+    keyShareGroups: groups.slice(0, Math.max(1, Math.min(shareCount, groups.length))),
+    signatureSchemes,
+    alpn,
+    verifyChain,
+    leafPublicKey: spkiOfCertificate,
+    earlyData: !!early,
+    retryRejectedEarlyData: typeof early === 'object' ? early.retry !== false : true,
+    clientCertificate: resolveClientIdentity(options),
+    postHandshakeAuth: !!options.postHandshakeAuth,
+    middleboxCompat: options.middleboxCompat ?? true,
+    recordSizeLimit: limitSize === 0 ? undefined : limitSize,
+    padding: options.padding ?? 0,
+    maxHandshakeMessage: limits.maxHandshakeMessage ?? 131072,
+    maxCertificateChain: limits.maxCertificateChain ?? 10,
+    maxPostHandshakePerSecond: limits.maxPostHandshakePerSecond ?? 32,
+    keyUpdateAfterRecords: options.keyUpdateAfterRecords ?? 2 ** 24,
+    now: Date.now,
+    keyLog: options.keyLog,
+    trace: options.trace,
+    sessions,
+    sessionKey: `${serverName.toLowerCase()}:${options.port ?? 443}`,
+  };
+}

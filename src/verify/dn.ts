@@ -1,0 +1,95 @@
+/**
+ * Distinguished names: the comparison key used to chain issuer to subject
+ * (RFC 5280 §7.1) and a readable rendering for error messages (RFC 4514).
+ */
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Name, type AttributeValue } from '@peculiar/asn1-x509';
+
+export interface ParsedName {
+  /** DER of the Name as it appears in the certificate. */
+  readonly der: Uint8Array;
+  /** Comparison key: equal keys mean the names match under RFC 5280 §7.1. */
+  readonly key: string;
+  /** Per-RDN keys, for directoryName constraints (RFC 5280 §4.2.1.10). */
+  readonly rdnKeys: readonly string[];
+  /** RFC 4514-style text, most specific RDN first. */
+  readonly text: string;
+  /** emailAddress attribute values (RFC 5280 §4.2.1.10: checked against rfc822Name constraints). */
+  readonly emails: readonly string[];
+}
+
+const SHORT_NAMES: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.9': 'street',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+};
+const EMAIL_OID = '1.2.840.113549.1.9.1';
+
+function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** The DirectoryString content, or undefined for other value types. */
+function directoryString(v: AttributeValue): string | undefined {
+  return v.utf8String ?? v.printableString ?? v.bmpString ?? v.universalString ?? v.teletexString;
+}
+
+/**
+ * RFC 5280 §7.1 asks for RFC 4518 string preparation of DirectoryString
+ * values; like Chromium we apply its practical core: fold ASCII case, trim,
+ * and collapse runs of spaces. Other value types compare as bytes.
+ */
+function valueKey(v: AttributeValue): string {
+  const s = directoryString(v);
+  if (s !== undefined) {
+    const folded = s.replace(/[A-Z]/g, (c) => c.toLowerCase()).replace(/ +/g, ' ').trim();
+    return 's:' + JSON.stringify(folded);
+  }
+  if (v.ia5String !== undefined) return 'i:' + JSON.stringify(v.ia5String);
+  return 'x:' + (v.anyValue ? hex(new Uint8Array(v.anyValue)) : '');
+}
+
+function valueText(v: AttributeValue): string {
+  const s = directoryString(v) ?? v.ia5String;
+  if (s === undefined) return '#' + (v.anyValue ? hex(new Uint8Array(v.anyValue)) : '');
+  // RFC 4514 §2.4 escapes, enough to keep the text unambiguous in a log line.
+  return s.replace(/[,+"\\<>;=]/g, (c) => '\\' + c).replace(/[\x00-\x1f\x7f]/g, '?');
+}
+
+/** Parses a DER Name; throws (asn1-schema's error) if it is malformed. */
+export function parseName(der: Uint8Array): ParsedName {
+  const name = AsnConvert.parse(der, Name);
+  const rdnKeys: string[] = [];
+  const parts: string[] = [];
+  const emails: string[] = [];
+  for (const rdn of name) {
+    // An RDN is a SET: attribute order inside it carries no meaning.
+    rdnKeys.push(
+      rdn
+        .map((atv) => `${atv.type}=${valueKey(atv.value)}`)
+        .sort()
+        .join('+'),
+    );
+    parts.push(rdn.map((atv) => `${SHORT_NAMES[atv.type] ?? atv.type}=${valueText(atv.value)}`).join('+'));
+    for (const atv of rdn) {
+      const s = atv.value.ia5String ?? directoryString(atv.value);
+      if (atv.type === EMAIL_OID && s !== undefined) emails.push(s);
+    }
+  }
+  return {
+    der,
+    key: rdnKeys.join('/'),
+    rdnKeys,
+    text: parts.length === 0 ? '(empty name)' : parts.reverse().join(', '),
+    emails,
+  };
+}

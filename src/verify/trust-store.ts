@@ -1,0 +1,197 @@
+/**
+ * Trust anchors: the bundled Mozilla set, the runtime's set, or the
+ * caller's own. Anchors are indexed by subject DER and subject key
+ * identifier and parsed only when a chain names them as issuer, so one
+ * connection does not parse the whole store.
+ */
+import { TlsError } from '../errors.js';
+import { base64Decode, base64Encode, pemToDer } from '../crypto/der.js';
+import { parseCertificate, subjectOfCertificate, type ParsedCert } from './cert.js';
+import { parseName } from './dn.js';
+import { MOZILLA_ROOTS } from './mozilla-roots.js';
+
+/** A certificate in PEM (one or more blocks) or DER form. */
+export type CertificateInput = Uint8Array | string;
+
+interface Entry {
+  /** Base64 of the DER; also the identity of the entry. */
+  readonly b64: string;
+  /** Base64 of the subject Name DER. */
+  readonly subjectB64: string;
+  /** Hex subject key identifier, when known without parsing. */
+  readonly ski?: string;
+  /** Set once parsed; null if the certificate turned out unusable. */
+  parsed?: ParsedCert | null;
+  /** Comparison key of the subject name, computed on demand. */
+  nameKey?: string;
+}
+
+export interface TrustAnchor {
+  readonly der: Uint8Array;
+  readonly cert: ParsedCert;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function toDerList(inputs: Iterable<CertificateInput>): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const input of inputs) {
+    if (typeof input !== 'string') out.push(input);
+    else {
+      const ders = pemToDer(input, 'CERTIFICATE');
+      if (ders.length === 0) throw new TlsError('BAD_CONFIG', 'no CERTIFICATE block in PEM trust anchor');
+      out.push(...ders);
+    }
+  }
+  return out;
+}
+
+function entryFromDer(der: Uint8Array): Entry {
+  try {
+    return { b64: base64Encode(der), subjectB64: base64Encode(subjectOfCertificate(der)) };
+  } catch (cause) {
+    throw new TlsError('BAD_CONFIG', 'malformed trust anchor certificate', { cause });
+  }
+}
+
+/** node:tls, when the runtime has it, without a static import (the browser bundle has no Node built-ins). */
+async function nodeTls(): Promise<{ rootCertificates?: readonly string[]; getCACertificates?: (type?: string) => string[] } | null> {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  let mod: unknown = proc?.getBuiltinModule?.('node:tls');
+  if (mod === undefined && proc !== undefined) {
+    try {
+      const specifier = 'node:tls';
+      mod = await import(/* @vite-ignore */ specifier);
+    } catch {
+      mod = undefined;
+    }
+  }
+  return typeof mod === 'object' && mod !== null ? (mod as { rootCertificates?: readonly string[] }) : null;
+}
+
+let mozillaStore: TrustStore | undefined;
+
+export class TrustStore {
+  private readonly entries: readonly Entry[];
+  private readonly byDer = new Map<string, Entry>();
+  private readonly bySubject = new Map<string, Entry[]>();
+  private readonly bySki = new Map<string, Entry[]>();
+  private byNameKey: Map<string, Entry[]> | undefined;
+
+  private constructor(entries: readonly Entry[]) {
+    const unique: Entry[] = [];
+    for (const e of entries) {
+      if (this.byDer.has(e.b64)) continue;
+      this.byDer.set(e.b64, e);
+      unique.push(e);
+      push(this.bySubject, e.subjectB64, e);
+      if (e.ski) push(this.bySki, e.ski, e);
+    }
+    this.entries = unique;
+  }
+
+  /** A store of the given certificates: DER bytes or PEM text (any number of blocks each). */
+  static from(certificates: Iterable<CertificateInput>): TrustStore {
+    return new TrustStore(toDerList(certificates).map(entryFromDer));
+  }
+
+  /**
+   * Mozilla's TLS server-authentication roots as bundled with puretls
+   * (src/verify/mozilla-roots.ts names the source and date).
+   */
+  static mozilla(): TrustStore {
+    mozillaStore ??= new TrustStore(
+      MOZILLA_ROOTS.map(([, subjectB64, ski, b64]) => (ski ? { b64, subjectB64, ski } : { b64, subjectB64 })),
+    );
+    return mozillaStore;
+  }
+
+  /**
+   * The runtime's roots: Node's tls.getCACertificates('default') where it
+   * exists (bundled roots plus --use-system-ca and NODE_EXTRA_CA_CERTS),
+   * else tls.rootCertificates. Throws BAD_CONFIG where there is no node:tls.
+   */
+  static async system(): Promise<TrustStore> {
+    const tls = await nodeTls();
+    const pems =
+      typeof tls?.getCACertificates === 'function' ? tls.getCACertificates('default') : tls?.rootCertificates;
+    if (!pems) {
+      throw new TlsError('BAD_CONFIG', 'this runtime exposes no root certificates; use TrustStore.mozilla() or TrustStore.from()');
+    }
+    return TrustStore.from(pems);
+  }
+
+  /** A new store with these anchors added (certificates, or another store). */
+  with(more: Iterable<CertificateInput> | TrustStore): TrustStore {
+    const added = more instanceof TrustStore ? more.entries : toDerList(more).map(entryFromDer);
+    return new TrustStore([...this.entries, ...added]);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The DER of every anchor (decodes them all; meant for tools, not the handshake). */
+  certificates(): Uint8Array[] {
+    return this.entries.map((e) => base64Decode(e.b64));
+  }
+
+  /** Whether this exact certificate is an anchor. */
+  has(der: Uint8Array): boolean {
+    return this.byDer.has(base64Encode(der));
+  }
+
+  private load(e: Entry): ParsedCert | null {
+    if (e.parsed === undefined) {
+      try {
+        e.parsed = parseCertificate(base64Decode(e.b64));
+      } catch {
+        // An anchor we cannot parse can vouch for nothing; skip it.
+        e.parsed = null;
+      }
+    }
+    return e.parsed;
+  }
+
+  private nameKey(e: Entry): string {
+    e.nameKey ??= parseName(base64Decode(e.subjectB64)).key;
+    return e.nameKey;
+  }
+
+  /**
+   * Anchors whose subject names `cert`'s issuer (RFC 5280 §7.1). Exact DER
+   * matches and AKI/SKI matches are found without parsing; only when both
+   * find nothing are all subject names parsed and compared by the §7.1 rules.
+   */
+  issuersOf(cert: ParsedCert): TrustAnchor[] {
+    const found = new Set<Entry>(this.bySubject.get(base64Encode(cert.issuer.der)) ?? []);
+    if (cert.authorityKeyId) {
+      for (const e of this.bySki.get(cert.authorityKeyId) ?? []) {
+        if (this.nameKey(e) === cert.issuer.key) found.add(e);
+      }
+    }
+    if (found.size === 0) {
+      if (!this.byNameKey) {
+        this.byNameKey = new Map();
+        for (const e of this.entries) {
+          try {
+            push(this.byNameKey, this.nameKey(e), e);
+          } catch {
+            // unparsable subject: never an issuer
+          }
+        }
+      }
+      for (const e of this.byNameKey.get(cert.issuer.key) ?? []) found.add(e);
+    }
+    const out: TrustAnchor[] = [];
+    for (const e of found) {
+      const parsed = this.load(e);
+      if (parsed) out.push({ der: parsed.der, cert: parsed });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * RFC 8448 §3 "Simple 1-RTT Handshake" replayed through the engine, byte for byte.
+ */
+import { describe, expect, it } from 'vitest';
+import { ExtensionType as ET } from '../../src/handshake/constants.js';
+import { simple1rtt as v } from './rfc8448.js';
+import { fromHex, hex, replay, scriptedRandom } from './replay.js';
+
+const CLIENT_RANDOM = v.clientHello.slice(12, 12 + 64);
+
+async function runSimple() {
+  const r = replay(
+    {
+      serverName: 'server',
+      random: scriptedRandom([CLIENT_RANDOM, v.clientPrivateKey]),
+      verifyChain: async (chain) => {
+        // The RFC's certificate expired in 2026 and names no host: pin it.
+        expect(chain.map(hex)).toEqual([v.serverCertificateDer]);
+      },
+    },
+    v.clientHello,
+  );
+  await r.core.start();
+  return r;
+}
+
+describe('RFC 8448 §3 Simple 1-RTT Handshake', () => {
+  it('sends the exact ClientHello record, our own extensions included', async () => {
+    const r = await runSimple();
+    expect(r.sent.map(hex)).toEqual([v.clientHelloRecord]);
+    // server_name, key_share, supported_versions, psk_key_exchange_modes and
+    // record_size_limit are puretls's own encodings, equal to the RFC's.
+    expect(new Set(r.ownExtensionsMatched)).toEqual(
+      new Set([ET.server_name, ET.key_share, ET.supported_versions, ET.psk_key_exchange_modes, ET.record_size_limit]),
+    );
+    expect(r.trace.get('ClientHello')).toBe(v.clientHello);
+  });
+
+  it('derives every secret, decrypts the server flight and sends the exact Finished record', async () => {
+    const r = await runSimple();
+    await r.core.receive(fromHex(v.serverHelloRecord));
+    expect(r.trace.get('shared_secret')).toBe(v.sharedSecret);
+    expect(r.trace.get('early_secret')).toBe(v.earlySecret);
+    expect(r.trace.get('handshake_secret')).toBe(v.handshakeSecret);
+    expect(r.trace.get('client_handshake_traffic_secret')).toBe(v.clientHandshakeTrafficSecret);
+    expect(r.trace.get('server_handshake_traffic_secret')).toBe(v.serverHandshakeTrafficSecret);
+    expect(r.trace.get('master_secret')).toBe(v.masterSecret);
+
+    await r.core.receive(fromHex(v.serverHandshakeRecord));
+    expect(r.trace.get('encrypted_extensions')).toBe(v.encryptedExtensions);
+    expect(r.trace.get('certificate')).toBe(v.certificate);
+    expect(r.trace.get('certificate_verify')).toBe(v.certificateVerify);
+    expect(r.trace.get('finished')).toBe(v.serverFinished);
+    expect(r.trace.get('client_application_traffic_secret_0')).toBe(v.clientApplicationTrafficSecret);
+    expect(r.trace.get('server_application_traffic_secret_0')).toBe(v.serverApplicationTrafficSecret);
+    expect(r.trace.get('exporter_master_secret')).toBe(v.exporterMasterSecret);
+    expect(r.trace.get('client Finished')).toBe(v.clientFinished);
+    expect(r.trace.get('resumption_master_secret')).toBe(v.resumptionMasterSecret);
+    expect(r.sent.slice(1).map(hex)).toEqual([v.clientFinishedRecord]);
+    expect(r.info).toMatchObject({
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      group: 'x25519',
+      signatureScheme: 'rsa_pss_rsae_sha256',
+      resumed: false,
+    });
+
+    // NewSessionTicket: the PSK the RFC derives for §4.
+    await r.core.receive(fromHex(v.newSessionTicketRecord));
+    expect(r.tickets).toHaveLength(1);
+    expect(hex(r.tickets[0]!.psk)).toBe(v.resumptionPsk);
+
+    // Application data both ways, then close_notify both ways.
+    await r.core.write(fromHex(v.applicationData));
+    expect(hex(r.sent[2]!)).toBe(v.clientApplicationDataRecord);
+    await r.core.receive(fromHex(v.serverApplicationDataRecord));
+    expect(r.data.map(hex)).toEqual([v.applicationData]);
+    await r.core.close();
+    expect(hex(r.sent[3]!)).toBe(v.clientAlertRecord);
+    await r.core.receive(fromHex(v.serverAlertRecord));
+    expect(r.peerClosed).toBe(true);
+  });
+
+  it('accepts the server flight split at every byte boundary', async () => {
+    const flight = fromHex(v.serverHelloRecord + v.serverHandshakeRecord);
+    for (let cut = 1; cut < flight.length; cut += 7) {
+      const r = await runSimple();
+      await r.core.receive(flight.subarray(0, cut));
+      await r.core.receive(flight.subarray(cut));
+      expect(hex(r.sent[1]!)).toBe(v.clientFinishedRecord);
+    }
+  });
+
+  it('refuses a server Finished wrong by one bit with decrypt_error', async () => {
+    const r = await runSimple();
+    await r.core.receive(fromHex(v.serverHelloRecord));
+    const rec = fromHex(v.serverHandshakeRecord);
+    rec[rec.length - 20]! ^= 1; // inside the AEAD: the tag fails first
+    await expect(r.core.receive(rec)).rejects.toMatchObject({ code: 'BAD_RECORD_MAC', alert: 'bad_record_mac' });
+  });
+});
