@@ -617,21 +617,28 @@ export class ClientConnection {
    * binders over the truncated hello, and records the hello in the transcript.
    */
   private finishHello(hello: ClientHello, session: StoredSession | undefined, offerEarly: boolean): Uint8Array {
-    hello.extensions = hello.extensions.filter((e) => e.type !== ET.pre_shared_key && e.type !== ET.early_data);
-    if (!session) {
-      this.pskOffered = false;
-      const msg = encodeClientHello(hello);
-      this.transcript.add(msg);
-      this.trace('ClientHello', msg);
-      return msg;
+    // early_data keeps its place if present; padding and pre_shared_key are recomputed.
+    hello.extensions = hello.extensions.filter(
+      (e) =>
+        e.type !== ET.pre_shared_key &&
+        e.type !== ET.padding &&
+        (e.type !== ET.early_data || (offerEarly && !!session)),
+    );
+    if (offerEarly && session && !findExtension(hello.extensions, ET.early_data)) {
+      hello.extensions.push(earlyDataExt());
     }
-    this.pskOffered = true;
-    if (offerEarly) hello.extensions.push(earlyDataExt());
+    this.pskOffered = !!session;
+    if (!session) {
+      addPadding(hello, 0);
+      return this.recordHello(encodeClientHello(hello));
+    }
     const hash = this.config.provider.hash(suiteFor(session.cipherSuite).hash);
     // RFC 8446 §4.2.11.1: obfuscated_ticket_age = age in ms + ticket_age_add mod 2^32.
     const age = Math.max(0, this.config.now() - session.receivedAt);
     const identity = { identity: session.ticket, obfuscatedTicketAge: (age + session.ageAdd) >>> 0 };
     const placeholder = [new Uint8Array(hash.outputLen)];
+    const pskLength = preSharedKeyExt([identity], placeholder).data.length;
+    addPadding(hello, 4 + pskLength);
     hello.extensions.push(preSharedKeyExt([identity], placeholder));
     const withPlaceholder = encodeClientHello(hello);
     const truncated = withPlaceholder.subarray(0, withPlaceholder.length - bindersLength(placeholder));
@@ -642,7 +649,10 @@ export class ClientConnection {
     // RFC 8446 §4.2.11.2: binder = HMAC over Transcript-Hash(Truncate(ClientHello)).
     const binder = finishedVerifyData(hash, binderKey, this.transcript.withExtra(hash, truncated));
     hello.extensions[hello.extensions.length - 1] = preSharedKeyExt([identity], [binder]);
-    const msg = encodeClientHello(hello);
+    return this.recordHello(encodeClientHello(hello));
+  }
+
+  private recordHello(msg: Uint8Array): Uint8Array {
     this.transcript.add(msg);
     this.trace('ClientHello', msg);
     return msg;
@@ -1241,6 +1251,19 @@ export class ClientConnection {
   private trace(label: string, value: Uint8Array): void {
     this.config.trace?.(label, value);
   }
+}
+
+/**
+ * RFC 7685 padding: a ClientHello of 256..511 bytes trips some middleboxes,
+ * so such hellos are padded to 512 (as NSS and BoringSSL do). `extra` is the
+ * size of extensions still to be appended.
+ */
+function addPadding(hello: ClientHello, extra: number): void {
+  const length = encodeClientHello(hello).length + extra;
+  if (length <= 0xff || length >= 0x200) return;
+  const room = 0x200 - length;
+  const size = room >= 5 ? room - 4 : 1;
+  hello.extensions.push({ type: ET.padding, data: new Uint8Array(size) });
 }
 
 function suiteFor(name: CipherSuiteName): CipherSuite {

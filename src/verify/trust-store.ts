@@ -58,19 +58,20 @@ function entryFromDer(der: Uint8Array): Entry {
   }
 }
 
-/** node:tls, when the runtime has it, without a static import (the browser bundle has no Node built-ins). */
-async function nodeTls(): Promise<{ rootCertificates?: readonly string[]; getCACertificates?: (type?: string) => string[] } | null> {
+interface NodeTls {
+  readonly rootCertificates?: readonly string[];
+  readonly getCACertificates?: (type?: string) => string[];
+}
+
+/**
+ * node:tls through process.getBuiltinModule (Node >= 20.16, Bun, Deno), so
+ * that nothing here imports a Node built-in and browser bundles stay clean.
+ */
+function nodeTls(): NodeTls | null {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  let mod: unknown = proc?.getBuiltinModule?.('node:tls');
-  if (mod === undefined && proc !== undefined) {
-    try {
-      const specifier = 'node:tls';
-      mod = await import(/* @vite-ignore */ specifier);
-    } catch {
-      mod = undefined;
-    }
-  }
-  return typeof mod === 'object' && mod !== null ? (mod as { rootCertificates?: readonly string[] }) : null;
+  if (typeof proc?.getBuiltinModule !== 'function') return null;
+  const mod = proc.getBuiltinModule('node:tls');
+  return typeof mod === 'object' && mod !== null ? (mod as NodeTls) : null;
 }
 
 let mozillaStore: TrustStore | undefined;
@@ -95,7 +96,7 @@ export class TrustStore {
   }
 
   /** A store of the given certificates: DER bytes or PEM text (any number of blocks each). */
-  static from(certificates: Iterable<CertificateInput>): TrustStore {
+  static fromCertificates(certificates: Iterable<CertificateInput>): TrustStore {
     return new TrustStore(toDerList(certificates).map(entryFromDer));
   }
 
@@ -115,14 +116,14 @@ export class TrustStore {
    * exists (bundled roots plus --use-system-ca and NODE_EXTRA_CA_CERTS),
    * else tls.rootCertificates. Throws BAD_CONFIG where there is no node:tls.
    */
-  static async system(): Promise<TrustStore> {
-    const tls = await nodeTls();
+  static system(): TrustStore {
+    const tls = nodeTls();
     const pems =
       typeof tls?.getCACertificates === 'function' ? tls.getCACertificates('default') : tls?.rootCertificates;
     if (!pems) {
-      throw new TlsError('BAD_CONFIG', 'this runtime exposes no root certificates; use TrustStore.mozilla() or TrustStore.from()');
+      throw new TlsError('BAD_CONFIG', 'this runtime exposes no root certificates; use TrustStore.mozilla() or TrustStore.fromCertificates()');
     }
-    return TrustStore.from(pems);
+    return TrustStore.fromCertificates(pems);
   }
 
   /** A new store with these anchors added (certificates, or another store). */

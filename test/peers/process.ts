@@ -5,6 +5,7 @@
  *  - stop() sends SIGTERM to the whole group (then SIGKILL after a grace period);
  *  - an extra pipe (fd 3) is the lifeline: when the test process dies for any
  *    reason (even SIGKILL), the pipe closes and the guard kills its group;
+ *  - the guard reaps everything it started (no orphans/zombies left behind);
  *  - a process 'exit' hook SIGKILLs whatever is still registered.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,11 +17,14 @@ exec 4<&0
 "$@" <&4 3<&- 4<&- &
 c=$!
 exec 4<&-
-{ cat >/dev/null; kill -TERM 0; } <&3 >/dev/null 2>&1 &
+( read -r _ <&3; kill -TERM 0 ) >/dev/null 2>&1 &
+w=$!
 exec 3<&-
 trap 'kill -TERM "$c" 2>/dev/null' TERM INT HUP
 s=0
 while :; do wait "$c"; s=$?; kill -0 "$c" 2>/dev/null || break; done
+kill "$w" 2>/dev/null
+wait "$w" 2>/dev/null
 exit $s
 `;
 

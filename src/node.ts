@@ -1,0 +1,221 @@
+/**
+ * puretls/node: a TCP socket wired to a Connector.
+ *
+ *   const conn = await connect({ host: 'example.com', port: 443 });
+ *   const w = conn.writable.getWriter(); await w.write(bytes);
+ *   for await (const chunk of conn.readable) ...
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { Connector } from './connector.js';
+import { TlsError } from './errors.js';
+import type { ConnectionInfo } from './handshake/client.js';
+import type { ConnectorOptions } from './options.js';
+
+export interface NodeConnectOptions extends ConnectorOptions {
+  host: string;
+  port: number;
+  /** Name for SNI and verification; defaults to `host`. */
+  servername?: string;
+  /** An already-connected socket to use instead of dialing host:port. */
+  socket?: Socket;
+}
+
+export interface TlsConnection {
+  /** Decrypted data from the server; ends on close_notify. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Application data to the server; closing it sends close_notify. */
+  readonly writable: WritableStream<Uint8Array>;
+  readonly info: ConnectionInfo;
+  /** RFC 8446 §7.5 exporter. */
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
+  /** Updates our keys, and asks the server to update its own. */
+  keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
+  /** Sends close_notify, waits for it to be written, and closes the socket. */
+  close(): Promise<void>;
+  /** Resolves when our direction ended cleanly (close_notify sent). */
+  readonly sent: Promise<void>;
+  /** Resolves when the server's close_notify arrived. */
+  readonly received: Promise<void>;
+}
+
+/** The socket's bytes as a stream, pausing the socket when the reader is slow. */
+function socketReadable(socket: Socket): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(ctl) {
+        socket.on('data', (chunk: Buffer) => {
+          ctl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((ctl.desiredSize ?? 1) <= 0) socket.pause();
+        });
+        socket.on('end', () => {
+          try {
+            ctl.close();
+          } catch {
+            // already closed or errored
+          }
+        });
+        socket.on('error', (e) => {
+          try {
+            ctl.error(new TlsError('CONNECTION_CLOSED', `socket error: ${e.message}`, { cause: e, alert: null }));
+          } catch {
+            // already closed
+          }
+        });
+        socket.on('close', () => {
+          try {
+            ctl.close();
+          } catch {
+            // already closed
+          }
+        });
+      },
+      pull() {
+        socket.resume();
+      },
+      cancel() {
+        socket.destroy();
+      },
+    },
+    { highWaterMark: 64 * 1024, size: (c) => c.byteLength },
+  );
+}
+
+/** Writes a stream to the socket, waiting for 'drain' when the socket buffers. */
+async function pipeToSocket(stream: ReadableStream<Uint8Array>, socket: Socket): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (socket.destroyed) return;
+      if (!socket.write(value)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            resolve();
+          };
+          socket.on('drain', done);
+          socket.on('close', done);
+        });
+      }
+    }
+    if (!socket.destroyed) socket.end();
+  } catch {
+    socket.destroy();
+  }
+}
+
+function dial(host: string, port: number, signal?: AbortSignal): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host, port });
+    socket.setNoDelay(true);
+    const onAbort = () => {
+      socket.destroy();
+      reject(new TlsError('ABORTED', 'aborted while connecting', { alert: null }));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(socket);
+    });
+    socket.once('error', (e) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(new TlsError('CONNECTION_CLOSED', `cannot connect to ${host}:${port}: ${e.message}`, { cause: e, alert: null }));
+    });
+  });
+}
+
+/** Opens a TCP connection and runs a TLS 1.3 handshake over it. */
+export async function connect(options: NodeConnectOptions): Promise<TlsConnection> {
+  const { host, port, servername, socket: given, ...connectorOptions } = options;
+  if (options.signal?.aborted) throw new TlsError('ABORTED', 'aborted before connecting', { alert: null });
+  const socket = given ?? (await dial(host, port, options.signal));
+  const connector = new Connector({ port, ...connectorOptions });
+  const app = new TransformStream<Uint8Array, Uint8Array>();
+  const [ciphertext, sent] = connector.send(app.readable);
+  const [plaintext, received] = connector.receive(socketReadable(socket));
+  const piped = pipeToSocket(ciphertext, socket);
+  let info: ConnectionInfo;
+  try {
+    info = await connector.connect(servername ?? host);
+  } catch (e) {
+    await Promise.race([piped, new Promise((r) => setTimeout(r, 50))]);
+    socket.destroy();
+    app.writable.abort().catch(() => undefined);
+    throw e;
+  }
+  const done = Promise.allSettled([sent, received]).then(() => undefined);
+  void done.then(() => piped).then(() => socket.destroy());
+  return {
+    readable: plaintext,
+    writable: app.writable,
+    info,
+    sent,
+    received,
+    exportKeyingMaterial: (label, context, length) => connector.exportKeyingMaterial(label, context, length),
+    keyUpdate: (request = true) => connector.keyUpdate(request),
+    async close() {
+      try {
+        await app.writable.close();
+      } catch {
+        // already closing or errored
+      }
+      await sent.catch(() => undefined);
+      await piped;
+      socket.destroy();
+    },
+  };
+}
+
+/**
+ * A node:stream Duplex over a puretls connection, for code written for
+ * `tls.connect()` (HTTP clients, database drivers).
+ */
+export function toDuplex(conn: TlsConnection): Duplex {
+  const writer = conn.writable.getWriter();
+  const reader = conn.readable.getReader();
+  let reading = false;
+  const duplex = new Duplex({
+    async read() {
+      if (reading) return;
+      reading = true;
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) {
+            duplex.push(null);
+            return;
+          }
+          if (!duplex.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength))) return;
+        }
+      } catch (e) {
+        duplex.destroy(e as Error);
+      } finally {
+        reading = false;
+      }
+    },
+    write(chunk: Buffer, _enc, cb) {
+      writer.write(new Uint8Array(chunk)).then(() => cb(), cb);
+    },
+    final(cb) {
+      writer.close().then(() => cb(), cb);
+    },
+    destroy(err, cb) {
+      reader.cancel().catch(() => undefined);
+      writer.abort(err ?? undefined).catch(() => undefined);
+      cb(err);
+    },
+  });
+  return duplex;
+}
+
+/** Like connect(), resolving to a Duplex with `info` attached. */
+export async function connectDuplex(options: NodeConnectOptions): Promise<Duplex & { info: ConnectionInfo }> {
+  const conn = await connect(options);
+  return Object.assign(toDuplex(conn), { info: conn.info });
+}
+
+export { Connector, TlsError };
+export type { ConnectionInfo, ConnectorOptions };

@@ -1,0 +1,287 @@
+/**
+ * Path building and validation (RFC 5280 §6, with the path discovery of
+ * RFC 4158): from the leaf, try every certificate that could have issued
+ * the current one (trust anchors first, then the server's extra
+ * certificates in any order) until a path reaches an anchor with every
+ * check passing. Checks run as each link is added, so a dead branch is
+ * abandoned early; the most relevant failure is reported if none succeeds.
+ */
+import { TlsError } from '../errors.js';
+import { base64Encode } from '../crypto/der.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { nobleVerify } from '../crypto/signatures.js';
+import { algorithmFitsKey, certSignatureAlgorithm, checkPublicKey } from './algorithms.js';
+import { parseCertificate, type ParsedCert } from './cert.js';
+import { blame, certError, checkIssuer, checkLeaf, type Role } from './checks.js';
+import { nameConstraintViolation } from './constraints.js';
+import { describeNames, namesMatch, parseReferenceIdentity } from './names.js';
+import { TrustStore } from './trust-store.js';
+
+export interface VerifyServerChainOptions {
+  /** The server's certificates, DER, leaf first (RFC 8446 §4.4.2); the rest in any order. */
+  readonly chain: readonly Uint8Array[];
+  /** The DNS name or IP literal the client meant to reach. */
+  readonly serverName: string;
+  /** The time to validate at; defaults to now. */
+  readonly at?: Date;
+  /** Trust anchors; defaults to TrustStore.mozilla(). */
+  readonly roots?: TrustStore;
+  /** Signature verifier; defaults to puretls's noble implementation. */
+  readonly provider?: Pick<CryptoProvider, 'verify'>;
+  /** Most certificates in a path, leaf and anchor included (default 10). */
+  readonly maxPathLength?: number;
+}
+
+export interface VerifiedChain {
+  /** The validated path, DER, leaf first and trust anchor last. */
+  readonly path: Uint8Array[];
+  readonly anchor: { readonly der: Uint8Array; readonly subject: string };
+  /** The leaf's SubjectPublicKeyInfo (for CertificateVerify). */
+  readonly leafSpki: Uint8Array;
+}
+
+export const DEFAULT_MAX_PATH_LENGTH = 10;
+/** Signature checks one verification may spend before giving up (RFC 4158 §5 warns of blow-ups). */
+const SIGNATURE_BUDGET = 64;
+
+/**
+ * Failure relevance, most relevant last: a certificate nobody issued, a
+ * would-be issuer whose signature does not verify, a path cut for length,
+ * and a concrete rule broken on an otherwise properly signed link.
+ */
+const Tier = { NoIssuer: 0, BadSignature: 1, TooLong: 2, Concrete: 3 } as const;
+type Tier = (typeof Tier)[keyof typeof Tier];
+
+interface Candidate {
+  readonly cert: ParsedCert;
+  readonly anchor: boolean;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+class PathBuilder {
+  private best: { error: TlsError; tier: Tier; depth: number } | undefined;
+  private signatures = 0;
+  private readonly sigCache = new Map<ParsedCert, Map<ParsedCert, TlsError | null>>();
+
+  constructor(
+    private readonly pool: readonly ParsedCert[],
+    private readonly roots: TrustStore,
+    private readonly at: Date,
+    private readonly maxLength: number,
+    private readonly verify: CryptoProvider['verify'],
+  ) {}
+
+  /** Keeps the most relevant failure: higher tier, then longer path, then first seen. */
+  private fail(error: TlsError, tier: Tier, depth: number): void {
+    const b = this.best;
+    if (!b || tier > b.tier || (tier === b.tier && depth > b.depth)) this.best = { error, tier, depth };
+  }
+
+  error(leaf: ParsedCert): TlsError {
+    return (
+      this.best?.error ??
+      certError('CERT_UNTRUSTED_ROOT', 'no path to a trusted root', leaf, 'leaf')
+    );
+  }
+
+  /** Possible issuers of `child`, best first; certificates already on the path are skipped (loops). */
+  private candidates(child: ParsedCert, path: readonly ParsedCert[]): Candidate[] {
+    const onPath = (c: ParsedCert): boolean =>
+      path.some((p) => p.subject.key === c.subject.key && sameBytes(p.spki, c.spki));
+    const list: Candidate[] = [];
+    for (const a of this.roots.issuersOf(child)) if (!onPath(a.cert)) list.push({ cert: a.cert, anchor: true });
+    for (const c of this.pool) {
+      if (c.subject.key === child.issuer.key && !onPath(c)) list.push({ cert: c, anchor: false });
+    }
+    // Key identifiers only order the search (RFC 5280 §4.2.1.1); signatures decide.
+    const aki = child.authorityKeyId;
+    const t = this.at.getTime();
+    const score = (c: Candidate): number =>
+      (c.anchor ? 8 : 0) +
+      (aki && c.cert.subjectKeyId === aki ? 4 : 0) +
+      (aki && c.cert.subjectKeyId !== undefined && c.cert.subjectKeyId !== aki ? 0 : 2) +
+      (c.cert.notBefore.getTime() <= t && t <= c.cert.notAfter.getTime() ? 1 : 0);
+    return list
+      .map((c, i) => ({ c, i, s: score(c) }))
+      .sort((x, y) => y.s - x.s || y.c.cert.notBefore.getTime() - x.c.cert.notBefore.getTime() || x.i - y.i)
+      .map((x) => x.c);
+  }
+
+  /** Verifies `child`'s signature with `issuer`'s key (RFC 5280 §6.1.3 (a)(1)), cached per pair. */
+  private async signatureError(child: ParsedCert, childRole: Role, issuer: Candidate): Promise<TlsError | null> {
+    let perChild = this.sigCache.get(child);
+    if (!perChild) this.sigCache.set(child, (perChild = new Map()));
+    const cached = perChild.get(issuer.cert);
+    if (cached !== undefined) return cached;
+    const issuerRole: Role = issuer.anchor ? 'trust anchor' : 'intermediate';
+    let result: TlsError | null = null;
+    try {
+      const alg = certSignatureAlgorithm(child.sigAlg);
+      let key;
+      try {
+        key = checkPublicKey(issuer.cert.spki);
+      } catch (e) {
+        throw blame(e, issuer.cert, issuerRole, 'CERT_UNSUPPORTED_ALGORITHM');
+      }
+      if (!algorithmFitsKey(alg, key)) {
+        result = certError(
+          'CERT_BAD_SIGNATURE',
+          `signed with ${alg.kind} but the issuer's key is ${key.kind} (issuer: ${issuer.cert.subject.text})`,
+          child,
+          childRole,
+        );
+      } else {
+        if (++this.signatures > SIGNATURE_BUDGET) {
+          throw certError('CERT_CHAIN_TOO_LONG', `gave up building a path after ${SIGNATURE_BUDGET} signature checks`, child, childRole);
+        }
+        const ok = await this.verify(alg, issuer.cert.spki, child.tbs, child.signature);
+        if (!ok) {
+          result = certError(
+            'CERT_BAD_SIGNATURE',
+            `signature does not verify with the key of ${issuer.cert.subject.text}`,
+            child,
+            childRole,
+          );
+        }
+      }
+    } catch (e) {
+      if (e instanceof TlsError && e.code === 'CERT_CHAIN_TOO_LONG') throw e;
+      result = e instanceof TlsError && e.detail !== undefined ? e : blame(e, child, childRole, 'CERT_BAD_SIGNATURE');
+    }
+    perChild.set(issuer.cert, result);
+    return result;
+  }
+
+  /** Depth-first search upward from the last certificate of `path`. */
+  async extend(path: ParsedCert[]): Promise<{ path: ParsedCert[]; anchor: ParsedCert } | null> {
+    const child = path[path.length - 1]!;
+    const childRole: Role = path.length === 1 ? 'leaf' : 'intermediate';
+    const depth = path.length;
+    const candidates = this.candidates(child, path);
+    if (candidates.length === 0) {
+      this.fail(
+        certError(
+          'CERT_UNTRUSTED_ROOT',
+          `issuer "${child.issuer.text}" is not a trusted root and was not among the server's certificates`,
+          child,
+          childRole,
+        ),
+        Tier.NoIssuer,
+        depth,
+      );
+      return null;
+    }
+    for (const cand of candidates) {
+      const role: Role = cand.anchor ? 'trust anchor' : 'intermediate';
+      if (depth + 1 > this.maxLength) {
+        this.fail(
+          certError('CERT_CHAIN_TOO_LONG', `certificate path longer than ${this.maxLength} certificates`, cand.cert, role),
+          Tier.TooLong,
+          depth,
+        );
+        continue;
+      }
+      const sig = await this.signatureError(child, childRole, cand);
+      if (sig) {
+        const weak = sig.code === 'CERT_BAD_SIGNATURE';
+        this.fail(sig, weak ? Tier.BadSignature : Tier.Concrete, depth);
+        continue;
+      }
+      const problem = checkIssuer(cand.cert, role, path, this.at) ?? this.constraintsError(cand.cert, role, path);
+      if (problem) {
+        this.fail(problem, Tier.Concrete, depth + 1);
+        continue;
+      }
+      if (cand.anchor) return { path, anchor: cand.cert };
+      const found = await this.extend([...path, cand.cert]);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** RFC 5280 §6.1.3 (b)-(c): `issuer`'s name constraints over every certificate below it. */
+  private constraintsError(issuer: ParsedCert, role: Role, below: readonly ParsedCert[]): TlsError | null {
+    const nc = issuer.nameConstraints;
+    if (!nc) return null;
+    for (let i = 0; i < below.length; i++) {
+      const c = below[i]!;
+      // Self-issued intermediates are exempt; the leaf never is.
+      if (i > 0 && c.selfIssued) continue;
+      const violation = nameConstraintViolation(nc, c);
+      if (violation) {
+        return certError(
+          'CERT_NAME_CONSTRAINTS',
+          `${violation}, by the name constraints of ${issuer.subject.text} (${role})`,
+          c,
+          i === 0 ? 'leaf' : 'intermediate',
+        );
+      }
+    }
+    return null;
+  }
+}
+
+/**
+ * Verifies a TLS server's certificate chain for `serverName`: builds a path
+ * to a trust anchor, validates it (RFC 5280 §6) under the web PKI rules, and
+ * checks the leaf's identity (RFC 9525). Resolves with the path, or rejects
+ * with a TlsError (CERT_* codes) naming the offending certificate in
+ * `detail`.
+ */
+export async function verifyServerChain(options: VerifyServerChainOptions): Promise<VerifiedChain> {
+  const { chain, serverName } = options;
+  const at = options.at ?? new Date();
+  const roots = options.roots ?? TrustStore.mozilla();
+  const provider = options.provider;
+  const verify: CryptoProvider['verify'] = provider ? (a, k, m, s) => provider.verify(a, k, m, s) : nobleVerify;
+  const maxLength = options.maxPathLength ?? DEFAULT_MAX_PATH_LENGTH;
+
+  const ref = parseReferenceIdentity(serverName);
+  if (!ref) throw new TlsError('BAD_CONFIG', `"${serverName}" is neither a DNS name nor an IP address`);
+  if (chain.length === 0) throw new TlsError('BAD_CERTIFICATE', 'the server sent no certificate');
+  if (Number.isNaN(at.getTime())) throw new TlsError('BAD_CONFIG', 'invalid validation time');
+
+  const leaf = parseCertificate(chain[0]!);
+  const directlyTrusted = roots.has(leaf.der);
+  const leafProblem = checkLeaf(leaf, at, directlyTrusted);
+  if (leafProblem) throw leafProblem;
+
+  let path: ParsedCert[];
+  let anchor: ParsedCert;
+  if (directlyTrusted) {
+    // The user trusted this very certificate: there is nothing above it to check.
+    path = [];
+    anchor = leaf;
+  } else {
+    // Duplicates and copies of anchors add nothing to the search.
+    const seen = new Set<string>();
+    const pool: ParsedCert[] = [];
+    for (const der of chain.slice(1)) {
+      const id = base64Encode(der);
+      if (seen.has(id) || roots.has(der) || sameBytes(der, leaf.der)) continue;
+      seen.add(id);
+      pool.push(parseCertificate(der));
+    }
+    const builder = new PathBuilder(pool, roots, at, maxLength, verify);
+    const found = await builder.extend([leaf]);
+    if (!found) throw builder.error(leaf);
+    ({ path, anchor } = found);
+  }
+
+  if (!namesMatch(leaf.subjectAltNames, ref)) {
+    throw certError(
+      'CERT_NAME_MISMATCH',
+      `certificate is not valid for "${serverName}"; it is valid for ${describeNames(leaf.subjectAltNames)}`,
+      leaf,
+      'leaf',
+    );
+  }
+  return {
+    path: [...path.map((c) => c.der), anchor.der],
+    anchor: { der: anchor.der, subject: anchor.subject.text },
+    leafSpki: leaf.spki,
+  };
+}
