@@ -16,7 +16,10 @@ import { Certificate, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 
 // Node's release notes for the v20 line record the last root update as
 // "crypto: update root certificates to NSS 3.114" (v20.19.6, nodejs/node#59571).
-const DEFAULT_NSS = 'NSS 3.114 (per the Node.js v20.19.6 release notes, nodejs/node#59571)';
+// For another Node.js release, look its NSS version up and pass --nss.
+const DEFAULT_NSS = process.version.startsWith('v20.')
+  ? 'NSS 3.114 (per the Node.js v20.19.6 release notes, nodejs/node#59571)'
+  : 'unknown (pass --nss)';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {

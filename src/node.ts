@@ -134,6 +134,13 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   const socket = given ?? (await dial(host, port, options.signal));
   const connector = new Connector({ port, ...connectorOptions });
   const app = new TransformStream<Uint8Array, Uint8Array>();
+  // Our own writer, so close() works even while the application holds one.
+  const inner = app.writable.getWriter();
+  const writable = new WritableStream<Uint8Array>({
+    write: (chunk) => inner.write(chunk),
+    close: () => inner.close(),
+    abort: (reason) => inner.abort(reason),
+  });
   const [ciphertext, sent] = connector.send(app.readable);
   const [plaintext, received] = connector.receive(socketReadable(socket));
   const piped = pipeToSocket(ciphertext, socket);
@@ -143,14 +150,14 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   } catch (e) {
     await Promise.race([piped, new Promise((r) => setTimeout(r, 50))]);
     socket.destroy();
-    app.writable.abort().catch(() => undefined);
+    inner.abort().catch(() => undefined);
     throw e;
   }
   const done = Promise.allSettled([sent, received]).then(() => undefined);
   void done.then(() => piped).then(() => socket.destroy());
   return {
     readable: plaintext,
-    writable: app.writable,
+    writable,
     info,
     sent,
     received,
@@ -158,7 +165,7 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
     keyUpdate: (request = true) => connector.keyUpdate(request),
     async close() {
       try {
-        await app.writable.close();
+        await inner.close();
       } catch {
         // already closing or errored
       }

@@ -302,6 +302,8 @@ export class ClientConnection {
   private handshakeContext: Transcript | null = null;
 
   private peerSentClose = false;
+  /** Complete handshake messages still queued from the current record. */
+  private messagesLeftInRecord = 0;
   private weSentClose = false;
   private receivedUserCanceled = false;
   private failure: TlsError | null = null;
@@ -484,8 +486,11 @@ export class ClientConnection {
   }
 
   private async installReadKeys(secret: Uint8Array): Promise<void> {
-    // RFC 8446 §5.1: a key change must fall on a message boundary.
+    // RFC 8446 §5.1: a key change must fall on a record boundary.
     this.reassembler.assertEmpty();
+    if (this.messagesLeftInRecord > 0) {
+      throw new TlsError('UNEXPECTED_MESSAGE', 'handshake message after a key change in the same record');
+    }
     const { key, iv } = trafficKeys(this.hash!, secret, this.suite!.keyLength);
     this.readKeys = new RecordProtection(await this.config.provider.aead(this.suite!.aead, key), iv);
     this.readSecret = secret;
@@ -715,12 +720,16 @@ export class ClientConnection {
       throw new TlsError('UNEXPECTED_MESSAGE', 'handshake message interleaved with another content type');
     }
     switch (innerType) {
-      case ContentType.handshake:
-        for (const msg of this.reassembler.push(content)) {
-          await this.processHandshake(msg);
+      case ContentType.handshake: {
+        const messages = this.reassembler.push(content);
+        for (let i = 0; i < messages.length; i++) {
+          this.messagesLeftInRecord = messages.length - i - 1;
+          await this.processHandshake(messages[i]!);
           if (this.failure || this.peerSentClose) return;
         }
+        this.messagesLeftInRecord = 0;
         return;
+      }
       case ContentType.alert:
         return this.processAlert(content);
       case ContentType.application_data:

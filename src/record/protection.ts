@@ -1,6 +1,11 @@
 /**
  * Record payload protection, RFC 8446 §5.2-§5.3: AEAD over TLSInnerPlaintext
  * with a per-record nonce (write_iv XOR the 64-bit sequence number).
+ *
+ * The sequence number is taken when a seal or open starts, so callers may
+ * start several in order and await them together: an asynchronous AEAD
+ * (WebCrypto) then works on several records at once, and the results are
+ * still used in record order.
  */
 import type { AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
@@ -29,49 +34,174 @@ export interface DecryptedRecord {
   content: Uint8Array;
 }
 
+export interface SealedRecords {
+  /** The records, back to back, ready for the network. */
+  bytes: Uint8Array;
+  /** How many records `bytes` holds. */
+  records: number;
+}
+
+/** Records an asynchronous AEAD may work on at once (memory stays bounded). */
+export const SEAL_WINDOW = 8;
+
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
+
 /** One direction's keys. The sequence number is the only state. */
 export class RecordProtection {
   seq = 0;
+  /**
+   * TLSInnerPlaintext scratch, reused while the AEAD is synchronous (it has
+   * consumed its input when it returns). Dropped for good the first time
+   * seal() returns a promise: an async AEAD may read its input later.
+   */
+  private scratch: Uint8Array | null = new Uint8Array(0);
+
   constructor(
     private readonly aead: AeadKey,
     private readonly iv: Uint8Array,
   ) {}
 
-  /** Encrypts one record: header || AEAD(content || type || zeros). */
-  async seal(type: number, content: Uint8Array, padding = 0): Promise<Uint8Array> {
-    const inner = new Uint8Array(content.length + 1 + padding);
+  /** content || type || zeros (RFC 8446 §5.2). */
+  private inner(type: number, content: Uint8Array, padding: number): Uint8Array {
+    const n = content.length + 1 + padding;
+    let inner: Uint8Array;
+    if (this.scratch) {
+      if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, MAX_PLAINTEXT + 1));
+      inner = this.scratch.subarray(0, n);
+      inner.fill(0, content.length + 1);
+    } else {
+      inner = new Uint8Array(n);
+    }
     inner.set(content);
     inner[content.length] = type;
+    return inner;
+  }
+
+  /**
+   * Starts sealing one record into `out` at `at` (header, then ciphertext
+   * and tag); returns a promise only if the AEAD is asynchronous.
+   */
+  private sealAt(type: number, content: Uint8Array, padding: number, out: Uint8Array, at: number): Promise<void> | void {
+    const inner = this.inner(type, content, padding);
     const len = inner.length + this.aead.tagLength;
-    const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, len >>> 8, len & 0xff);
-    const nonce = recordNonce(this.iv, this.seq++);
-    const sealed = await this.aead.seal(nonce, header, inner);
-    const out = new Uint8Array(HEADER_LENGTH + sealed.length);
-    out.set(header);
-    out.set(sealed, HEADER_LENGTH);
+    out[at] = ContentType.application_data;
+    out[at + 1] = 0x03;
+    out[at + 2] = 0x03;
+    out[at + 3] = len >>> 8;
+    out[at + 4] = len & 0xff;
+    const header = out.subarray(at, at + HEADER_LENGTH);
+    const sealed = this.aead.seal(recordNonce(this.iv, this.seq++), header, inner);
+    if (!isPromise(sealed)) {
+      checkSealed(sealed, len);
+      out.set(sealed, at + HEADER_LENGTH);
+      return;
+    }
+    this.scratch = null;
+    return sealed.then((s) => {
+      checkSealed(s, len);
+      out.set(s, at + HEADER_LENGTH);
+    });
+  }
+
+  /** Encrypts one record: header || AEAD(content || type || zeros). */
+  async seal(type: number, content: Uint8Array, padding = 0): Promise<Uint8Array> {
+    const out = new Uint8Array(HEADER_LENGTH + content.length + 1 + padding + this.aead.tagLength);
+    await this.sealAt(type, content, padding, out, 0);
     return out;
+  }
+
+  /**
+   * Encrypts `data` as consecutive records of at most `maxFragment` content
+   * bytes, into one buffer. `padding(n)` gives the zeros for a record with
+   * n content bytes. With an async AEAD up to SEAL_WINDOW records are in
+   * flight; the sequence numbers follow the record order either way.
+   */
+  async sealRecords(
+    type: number,
+    data: Uint8Array,
+    maxFragment: number,
+    padding?: (contentLength: number) => number,
+  ): Promise<SealedRecords> {
+    const count = Math.max(1, Math.ceil(data.length / maxFragment));
+    const tag = this.aead.tagLength;
+    const pads = padding ? new Array<number>(count) : null;
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const n = Math.min(maxFragment, data.length - i * maxFragment);
+      const pad = padding ? padding(n) : 0;
+      if (pads) pads[i] = pad;
+      total += HEADER_LENGTH + n + 1 + pad + tag;
+    }
+    const out = new Uint8Array(total);
+    const inFlight: Promise<void>[] = [];
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const content = data.subarray(i * maxFragment, Math.min(data.length, (i + 1) * maxFragment));
+      const pad = pads ? pads[i]! : 0;
+      const p = this.sealAt(type, content, pad, out, at);
+      at += HEADER_LENGTH + content.length + 1 + pad + tag;
+      if (p) {
+        inFlight.push(p);
+        if (inFlight.length >= SEAL_WINDOW) await inFlight.shift();
+      }
+    }
+    if (inFlight.length) await Promise.all(inFlight);
+    return { bytes: out, records: count };
   }
 
   /**
    * Decrypts one TLSCiphertext. Fails with bad_record_mac when the tag
    * does not verify (RFC 8446 §5.2), record_overflow when the plaintext is
    * too long, and unexpected_message when the padding holds no content type.
+   * The content returned never shares memory with `fragment`.
    */
-  async open(header: Uint8Array, fragment: Uint8Array): Promise<DecryptedRecord> {
+  open(header: Uint8Array, fragment: Uint8Array): Promise<DecryptedRecord> {
+    const seq = this.seq++;
     if (fragment.length < this.aead.tagLength + 1) {
-      throw new TlsError('BAD_RECORD_MAC', 'ciphertext shorter than the AEAD tag');
+      return Promise.reject(new TlsError('BAD_RECORD_MAC', 'ciphertext shorter than the AEAD tag'));
     }
-    const nonce = recordNonce(this.iv, this.seq++);
-    const inner = await this.aead.open(nonce, header, fragment);
-    if (!inner) throw new TlsError('BAD_RECORD_MAC', 'record authentication failed');
-    // RFC 8446 §5.4: padding counts toward the 2^14+1 limit.
-    if (inner.length > MAX_PLAINTEXT + 1) {
-      throw new TlsError('RECORD_OVERFLOW', 'TLSInnerPlaintext exceeds 2^14+1');
+    let opened: Uint8Array | null | Promise<Uint8Array | null>;
+    try {
+      opened = this.aead.open(recordNonce(this.iv, seq), header, fragment);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    // Strip zero padding; the last non-zero byte is the content type.
-    let i = inner.length - 1;
-    while (i >= 0 && inner[i] === 0) i--;
-    if (i < 0) throw new TlsError('UNEXPECTED_MESSAGE', 'encrypted record with no content type');
-    return { type: inner[i]!, content: inner.subarray(0, i) };
+    if (isPromise(opened)) return opened.then((inner) => unpad(inner, fragment));
+    try {
+      return Promise.resolve(unpad(opened, fragment));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
+
+  /**
+   * Starts decrypting `records` in order, all at once; the caller awaits the
+   * results in order. A rejection is only reported when awaited.
+   */
+  openAll(records: readonly { header: Uint8Array; fragment: Uint8Array }[]): Promise<DecryptedRecord>[] {
+    return records.map((r) => {
+      const p = this.open(r.header, r.fragment);
+      p.catch(() => undefined);
+      return p;
+    });
+  }
+}
+
+function checkSealed(sealed: Uint8Array, expected: number): void {
+  if (sealed.length !== expected) throw new TlsError('INTERNAL_ERROR', 'AEAD output has the wrong length');
+}
+
+function unpad(inner: Uint8Array | null, fragment: Uint8Array): DecryptedRecord {
+  if (!inner) throw new TlsError('BAD_RECORD_MAC', 'record authentication failed');
+  // RFC 8446 §5.4: padding counts toward the 2^14+1 limit.
+  if (inner.length > MAX_PLAINTEXT + 1) {
+    throw new TlsError('RECORD_OVERFLOW', 'TLSInnerPlaintext exceeds 2^14+1');
+  }
+  // Strip zero padding; the last non-zero byte is the content type.
+  let i = inner.length - 1;
+  while (i >= 0 && inner[i] === 0) i--;
+  if (i < 0) throw new TlsError('UNEXPECTED_MESSAGE', 'encrypted record with no content type');
+  // An AEAD that decrypts in place hands back the network buffer: copy, so the content outlives it.
+  const content = inner.buffer === fragment.buffer ? inner.slice(0, i) : inner.subarray(0, i);
+  return { type: inner[i]!, content };
 }

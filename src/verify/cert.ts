@@ -201,6 +201,7 @@ function contiguousMask(bytes: Uint8Array): boolean {
 interface RawParts {
   tbs: Uint8Array;
   sigAlg: Uint8Array;
+  innerAlg: Uint8Array;
   signature: Uint8Array;
   issuer: Uint8Array;
   subject: Uint8Array;
@@ -224,9 +225,7 @@ function rawParts(der: Uint8Array): RawParts {
   tbs.expect(Tag.SEQUENCE, 'validity');
   const subject = tbs.expect(Tag.SEQUENCE, 'subject').raw;
   const spki = tbs.expect(Tag.SEQUENCE, 'subjectPublicKeyInfo').raw;
-  // RFC 5280 §4.1.1.2: the two signature algorithm fields MUST be identical.
-  if (!equalBytes(outerAlg, innerAlg)) throw invalid('signatureAlgorithm differs from tbsCertificate.signature');
-  return { tbs: tbsEl.raw, sigAlg: outerAlg, signature, issuer, subject, spki };
+  return { tbs: tbsEl.raw, sigAlg: outerAlg, innerAlg, signature, issuer, subject, spki };
 }
 
 /** The SubjectPublicKeyInfo DER of a certificate (used for CertificateVerify). */
@@ -252,6 +251,10 @@ export function parseCertificate(der: Uint8Array): ParsedCert {
   } catch (cause) {
     if (cause instanceof TlsError) throw cause;
     throw invalid('malformed certificate', undefined, cause);
+  }
+  // RFC 5280 §4.1.1.2: the two signature algorithm fields MUST be identical.
+  if (!equalBytes(raw.sigAlg, raw.innerAlg)) {
+    throw invalid('signatureAlgorithm differs from tbsCertificate.signature', subject.text);
   }
   const tbs = cert.tbsCertificate;
   const version = tbs.version + 1;

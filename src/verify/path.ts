@@ -7,7 +7,7 @@
  * abandoned early; the most relevant failure is reported if none succeeds.
  */
 import { TlsError } from '../errors.js';
-import { base64Encode } from '../crypto/der.js';
+import { base64Encode, type PublicKeyInfo } from '../crypto/der.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nobleVerify } from '../crypto/signatures.js';
 import { algorithmFitsKey, certSignatureAlgorithm, checkPublicKey } from './algorithms.js';
@@ -41,8 +41,9 @@ export interface VerifiedChain {
 }
 
 export const DEFAULT_MAX_PATH_LENGTH = 10;
-/** Signature checks one verification may spend before giving up (RFC 4158 §5 warns of blow-ups). */
+/** Work one verification may spend before giving up (RFC 4158 §5 warns of blow-ups). */
 const SIGNATURE_BUDGET = 64;
+const STEP_BUDGET = 256;
 
 /**
  * Failure relevance, most relevant last: a certificate nobody issued, a
@@ -64,6 +65,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 class PathBuilder {
   private best: { error: TlsError; tier: Tier; depth: number } | undefined;
   private signatures = 0;
+  private steps = 0;
   private readonly sigCache = new Map<ParsedCert, Map<ParsedCert, TlsError | null>>();
 
   constructor(
@@ -120,7 +122,7 @@ class PathBuilder {
     let result: TlsError | null = null;
     try {
       const alg = certSignatureAlgorithm(child.sigAlg);
-      let key;
+      let key: PublicKeyInfo;
       try {
         key = checkPublicKey(issuer.cert.spki);
       } catch (e) {
@@ -160,6 +162,9 @@ class PathBuilder {
     const child = path[path.length - 1]!;
     const childRole: Role = path.length === 1 ? 'leaf' : 'intermediate';
     const depth = path.length;
+    if (++this.steps > STEP_BUDGET) {
+      throw certError('CERT_CHAIN_TOO_LONG', `gave up building a path after ${STEP_BUDGET} steps`, child, childRole);
+    }
     const candidates = this.candidates(child, path);
     if (candidates.length === 0) {
       this.fail(
@@ -224,6 +229,17 @@ class PathBuilder {
   }
 }
 
+/** Parses chain[i], naming its position when it is too malformed to name by subject. */
+function parseAt(chain: readonly Uint8Array[], i: number): ParsedCert {
+  try {
+    return parseCertificate(chain[i]!);
+  } catch (e) {
+    if (!(e instanceof TlsError) || e.detail !== undefined) throw e;
+    const where = i === 0 ? 'leaf certificate' : `certificate #${i} of the server's chain`;
+    throw new TlsError(e.code, e.message, { detail: `${where}: (unreadable)`, cause: e.cause });
+  }
+}
+
 /**
  * Verifies a TLS server's certificate chain for `serverName`: builds a path
  * to a trust anchor, validates it (RFC 5280 §6) under the web PKI rules, and
@@ -244,7 +260,7 @@ export async function verifyServerChain(options: VerifyServerChainOptions): Prom
   if (chain.length === 0) throw new TlsError('BAD_CERTIFICATE', 'the server sent no certificate');
   if (Number.isNaN(at.getTime())) throw new TlsError('BAD_CONFIG', 'invalid validation time');
 
-  const leaf = parseCertificate(chain[0]!);
+  const leaf = parseAt(chain, 0);
   const directlyTrusted = roots.has(leaf.der);
   const leafProblem = checkLeaf(leaf, at, directlyTrusted);
   if (leafProblem) throw leafProblem;
@@ -263,7 +279,7 @@ export async function verifyServerChain(options: VerifyServerChainOptions): Prom
       const id = base64Encode(der);
       if (seen.has(id) || roots.has(der) || sameBytes(der, leaf.der)) continue;
       seen.add(id);
-      pool.push(parseCertificate(der));
+      pool.push(parseAt(chain, chain.indexOf(der)));
     }
     const builder = new PathBuilder(pool, roots, at, maxLength, verify);
     const found = await builder.extend([leaf]);

@@ -8,7 +8,7 @@
  * the wire (group, suite, SNI, the client's close_notify).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TlsError } from '../../src/index.js';
+import { MemorySessionStore, TlsError } from '../../src/index.js';
 import { connect as nodeConnect } from '../../src/node.js';
 import {
   loadCert,
@@ -37,7 +37,7 @@ const SERVER_CERTS = [
   { fixture: 'server-ed25519', scheme: 'ed25519' },
 ] as const satisfies ReadonlyArray<{ fixture: ServerCertName; scheme: string }>;
 
-const MATRIX: Array<{ suite: Suite; group: Group }> = SUITES.flatMap((suite) => GROUPS.map((group) => ({ suite, group })));
+const MATRIX: Array<[Suite, Group]> = SUITES.flatMap((suite) => GROUPS.map((group): [Suite, Group] => [suite, group]));
 
 type PeerKind = 'openssl' | 'node';
 const PEERS: readonly PeerKind[] = ['openssl', 'node'];
@@ -128,10 +128,13 @@ function rootFor(fixture: ServerCertName): string {
   return loadCert(SERVER_ROOT[fixture]).cert;
 }
 
-/** Connect, check data both ways, close gracefully; returns ConnectionInfo + server view. */
+/**
+ * Connect, check data both ways, close gracefully; returns ConnectionInfo + server view.
+ * Resumption is off unless `connector.sessions` says otherwise: every case is a full handshake.
+ */
 async function roundTrip(peer: Peer, connector: ConnectorOptions, serverName = 'localhost') {
   const mark = peer.mark();
-  const conn = await connectEngine({ port: peer.port, serverName, connector });
+  const conn = await connectEngine({ port: peer.port, serverName, connector: { sessions: false, ...connector } });
   try {
     for (const line of ['hello from puretls\n', `${'0123456789abcdef'.repeat(64)}\n`]) {
       await conn.write(line);
@@ -147,7 +150,7 @@ async function roundTrip(peer: Peer, connector: ConnectorOptions, serverName = '
 }
 
 describe.each(PEERS)('%s peer', (kind) => {
-  describe.each(SERVER_CERTS)('server certificate $fixture', ({ fixture, scheme }) => {
+  describe.each(SERVER_CERTS.map((c) => [c.fixture, c.scheme] as const))('server certificate %s', (fixture, scheme) => {
     let peer: Peer;
     beforeAll(async () => {
       peer = await startPeer(kind, { fixture });
@@ -156,7 +159,7 @@ describe.each(PEERS)('%s peer', (kind) => {
       await peer?.stop();
     });
 
-    it.each(MATRIX)('$suite with $group', async ({ suite, group }) => {
+    it.each(MATRIX)('%s with %s', async (suite, group) => {
       const leaf = loadCert(fixture);
       const { info, view } = await roundTrip(peer, { ca: rootFor(fixture), cipherSuites: [suite], groups: [group] });
 
@@ -231,6 +234,25 @@ describe.each(PEERS)('%s peer', (kind) => {
       }
     });
 
+    it('resumption with a session ticket', async () => {
+      const peer = await startPeer(kind, { fixture: 'server-p256' });
+      try {
+        const sessions = new MemorySessionStore();
+        const connector: ConnectorOptions = { ca: rootFor('server-p256'), groups: ['x25519'], sessions, port: peer.port };
+        const first = await roundTrip(peer, connector);
+        expect(first.info.resumed).toBe(false);
+        const second = await roundTrip(peer, connector);
+        expect(second.info.resumed).toBe(true);
+        expect(second.info.signatureScheme).toBeNull();
+        expect(second.info.peerCertificates).toHaveLength(0);
+        expect(second.view.clientHellos[0]!.hasPreSharedKey).toBe(true);
+        expect(second.view.serverHellos.at(-1)!.extensions).toContain(41); // pre_shared_key accepted
+        expect(second.view.clientAlerts).toEqual(['close_notify']);
+      } finally {
+        await peer.stop();
+      }
+    });
+
     it('ALPN', async () => {
       const peer = await startPeer(kind, { fixture: 'server-p256', alpn: ['http/1.1'] });
       try {
@@ -263,7 +285,7 @@ describe.each(PEERS)('%s peer', (kind) => {
         const error = await connectEngine({
           port: peer.port,
           serverName,
-          connector: { ca: loadCert('root').cert, cipherSuites: [...SUITES], groups: [...GROUPS] },
+          connector: { ca: loadCert('root').cert, cipherSuites: [...SUITES], groups: [...GROUPS], sessions: false },
         }).then(
           (conn) => {
             conn.destroy();
@@ -293,7 +315,7 @@ describe('bulk data', () => {
       const mark = peer.mark();
       const conn = await connectEngine({
         port: peer.port,
-        connector: { ca: rootFor('server-p256'), cipherSuites: [...SUITES], groups: [...GROUPS] },
+        connector: { ca: rootFor('server-p256'), cipherSuites: [...SUITES], groups: [...GROUPS], sessions: false },
       });
       const size = 1 << 20;
       const data = new Uint8Array(size);
@@ -325,6 +347,7 @@ describe.each(PEERS)('src/node.js connect() against the %s peer', (kind) => {
         ca: rootFor('server-p384'),
         cipherSuites: ['TLS_AES_256_GCM_SHA384'],
         groups: ['secp384r1'],
+        sessions: false,
       });
       expect(conn.info.version).toBe('TLSv1.3');
       expect(conn.info.signatureScheme).toBe('ecdsa_secp384r1_sha384');

@@ -1,0 +1,96 @@
+/**
+ * Renders the engine's trace in RFC 8448's layout: a step heading with the
+ * RFC's wording, then each value as "label (N octets):" and hex rows of 16,
+ * so an implementer can diff their own trace against puretls's.
+ */
+import { toHex } from '../codec.js';
+
+/** SHA-256("HelloRetryRequest"): a ServerHello with this random is an HRR (RFC 8446 §4.1.3). */
+const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
+
+interface Step {
+  readonly heading: string;
+  readonly field: string;
+}
+
+const MESSAGES: Record<string, [side: 'client' | 'server', article: string, name: string]> = {
+  ClientHello: ['client', 'a', 'ClientHello'],
+  server_hello: ['server', 'a', 'ServerHello'],
+  encrypted_extensions: ['server', 'an', 'EncryptedExtensions'],
+  certificate_request: ['server', 'a', 'CertificateRequest'],
+  certificate: ['server', 'a', 'Certificate'],
+  certificate_verify: ['server', 'a', 'CertificateVerify'],
+  finished: ['server', 'a', 'Finished'],
+  'client Finished': ['client', 'a', 'Finished'],
+  new_session_ticket: ['server', 'a', 'NewSessionTicket'],
+  key_update: ['server', 'a', 'KeyUpdate'],
+};
+
+const SECRETS: Record<string, Step> = {
+  early_secret: { heading: 'extract secret "early"', field: 'secret' },
+  binder_key: { heading: 'calculate PSK binder', field: 'PRK' },
+  client_early_traffic_secret: { heading: 'derive secret "tls13 c e traffic"', field: 'expanded' },
+  shared_secret: { heading: 'extract secret "handshake"', field: 'IKM' },
+  handshake_secret: { heading: 'extract secret "handshake"', field: 'secret' },
+  client_handshake_traffic_secret: { heading: 'derive secret "tls13 c hs traffic"', field: 'expanded' },
+  server_handshake_traffic_secret: { heading: 'derive secret "tls13 s hs traffic"', field: 'expanded' },
+  master_secret: { heading: 'extract secret "master"', field: 'secret' },
+  client_application_traffic_secret_0: { heading: 'derive secret "tls13 c ap traffic"', field: 'expanded' },
+  server_application_traffic_secret_0: { heading: 'derive secret "tls13 s ap traffic"', field: 'expanded' },
+  exporter_master_secret: { heading: 'derive secret "tls13 exp master"', field: 'expanded' },
+  resumption_master_secret: { heading: 'derive secret "tls13 res master"', field: 'expanded' },
+  'resumption psk': { heading: 'generate resumption secret "tls13 resumption"', field: 'expanded' },
+};
+
+/** The RFC 8448 step heading and field label for one trace entry. */
+export function describeTraceLabel(label: string, value: Uint8Array): Step {
+  const msg = MESSAGES[label];
+  if (msg) {
+    const [side, article, name] = msg;
+    // The ServerHello codepoint also carries HelloRetryRequest.
+    if (label === 'server_hello' && toHex(value.subarray(6, 38)) === HRR_RANDOM) {
+      return { heading: '{server}  construct a HelloRetryRequest handshake message', field: 'HelloRetryRequest' };
+    }
+    return { heading: `{${side}}  construct ${article} ${name} handshake message`, field: name };
+  }
+  const secret = SECRETS[label];
+  if (secret) return { heading: `{client}  ${secret.heading}`, field: secret.field };
+  return { heading: `{client}  ${label}`, field: label };
+}
+
+/** Hex in rows of 16 octets, each row indented. */
+export function hexRows(bytes: Uint8Array, indent = '      '): string[] {
+  const rows: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    const row: string[] = [];
+    for (const b of bytes.subarray(i, i + 16)) row.push(b.toString(16).padStart(2, '0'));
+    rows.push(indent + row.join(' '));
+  }
+  if (!rows.length) rows.push(indent + '(empty)');
+  return rows;
+}
+
+/**
+ * A stateful formatter: consecutive values of the same step share one
+ * heading, as in the RFC ("extract secret handshake": IKM, then secret).
+ */
+export class TraceFormatter {
+  private lastHeading = '';
+  constructor(private readonly write: (text: string) => void) {}
+
+  entry(label: string, value: Uint8Array): void {
+    const { heading, field } = describeTraceLabel(label, value);
+    let out = '';
+    if (heading !== this.lastHeading) {
+      out += `${heading}:\n\n`;
+      this.lastHeading = heading;
+    }
+    out += `   ${field} (${value.length} octets):\n${hexRows(value).join('\n')}\n\n`;
+    this.write(out);
+  }
+
+  /** Starts a new step sequence (e.g. between two connections). */
+  reset(): void {
+    this.lastHeading = '';
+  }
+}

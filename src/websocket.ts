@@ -1,0 +1,221 @@
+/**
+ * puretls/websocket: TLS over a WebSocket to a TCP relay, for browsers
+ * (and any runtime with a WHATWG WebSocket). Each binary message carries
+ * TLS bytes; the relay copies them to and from a TCP connection, so the
+ * handshake, verification and keys stay in this process.
+ *
+ *   const conn = await connectWebSocket('wss://relay.example/tcp/example.com:443',
+ *     { serverName: 'example.com' });
+ *   const w = conn.writable.getWriter(); await w.write(bytes);
+ *   for await (const chunk of conn.readable) ...
+ */
+import { Connector } from './connector.js';
+import { TlsError } from './errors.js';
+import type { ConnectionInfo } from './handshake/client.js';
+import type { ConnectorOptions } from './options.js';
+
+/** The parts of the WHATWG WebSocket this transport uses. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: WebSocketEventLike) => void): void;
+}
+export interface WebSocketEventLike {
+  readonly data?: unknown;
+  readonly code?: number;
+  readonly reason?: string;
+}
+export type WebSocketConstructorLike = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+export interface WebSocketConnectOptions extends ConnectorOptions {
+  /** The TLS server's name: sent as SNI and verified against its certificate. */
+  serverName: string;
+  /** Subprotocols to ask the relay for. */
+  protocols?: string | string[];
+  /** A WebSocket implementation; default globalThis.WebSocket. */
+  WebSocket?: WebSocketConstructorLike;
+  /** Pause sending while the socket buffers more than this (bytes, default 1 MiB). */
+  sendHighWaterMark?: number;
+}
+
+/** The same shape as puretls/node's connect() result. */
+export interface WebSocketTlsConnection {
+  /** Decrypted data from the server; ends on close_notify. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Application data to the server; closing it sends close_notify. */
+  readonly writable: WritableStream<Uint8Array>;
+  readonly info: ConnectionInfo;
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
+  keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
+  /** Sends close_notify, waits for it to be handed to the socket, and closes the socket. */
+  close(): Promise<void>;
+  readonly sent: Promise<void>;
+  readonly received: Promise<void>;
+  /** The WebSocket itself. */
+  readonly socket: WebSocketLike;
+}
+
+const OPEN = 1;
+const CLOSING = 2;
+
+function closedError(message: string, cause?: unknown): TlsError {
+  return new TlsError('CONNECTION_CLOSED', message, { alert: null, cause });
+}
+
+function open(Ctor: WebSocketConstructorLike, url: string, protocols: string | string[] | undefined, signal?: AbortSignal): Promise<WebSocketLike> {
+  return new Promise((resolve, reject) => {
+    let ws: WebSocketLike;
+    try {
+      ws = protocols === undefined ? new Ctor(url) : new Ctor(url, protocols);
+    } catch (e) {
+      reject(closedError(`cannot open WebSocket ${url}: ${e instanceof Error ? e.message : String(e)}`, e));
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    let settled = false;
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      reject(closedError(message));
+    };
+    ws.addEventListener('open', () => {
+      if (settled) return;
+      settled = true;
+      resolve(ws);
+    });
+    ws.addEventListener('error', () => fail(`cannot open WebSocket ${url}`));
+    ws.addEventListener('close', (ev) => fail(`WebSocket ${url} closed before opening (code ${ev.code ?? '?'})`));
+    signal?.addEventListener(
+      'abort',
+      () => {
+        if (settled) return;
+        ws.close();
+        settled = true;
+        reject(new TlsError('ABORTED', 'aborted while opening the WebSocket', { alert: null }));
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Incoming binary messages as a byte stream; text messages are a protocol error. */
+function messages(ws: WebSocketLike): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(ctl) {
+      let ended = false;
+      const end = (err?: TlsError) => {
+        if (ended) return;
+        ended = true;
+        try {
+          if (err) ctl.error(err);
+          else ctl.close();
+        } catch {
+          // already closed
+        }
+      };
+      ws.addEventListener('message', (ev) => {
+        if (ended) return;
+        const d = ev.data;
+        if (d instanceof ArrayBuffer) ctl.enqueue(new Uint8Array(d));
+        else if (ArrayBuffer.isView(d)) ctl.enqueue(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+        else {
+          end(closedError('the relay sent a text message; TLS needs binary messages'));
+          ws.close(1003, 'binary only');
+        }
+      });
+      // A WebSocket close is the relay's TCP end: the connector decides whether
+      // close_notify came first (a clean end) or not (truncation).
+      ws.addEventListener('close', () => end());
+      ws.addEventListener('error', () => end(closedError('WebSocket error')));
+    },
+    cancel() {
+      ws.close(1000);
+    },
+  });
+}
+
+/** Sends each chunk as one binary message, pausing while the socket's buffer is full. */
+async function pipeToSocket(stream: ReadableStream<Uint8Array>, ws: WebSocketLike, highWater: number): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      if (ws.readyState !== OPEN) return;
+      ws.send(value);
+      // WebSocket has no 'drain' event: poll the buffer.
+      while (ws.bufferedAmount > highWater && ws.readyState === OPEN) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  } catch {
+    // The connector reports the failure.
+  }
+}
+
+async function drained(ws: WebSocketLike, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (ws.readyState === OPEN && ws.bufferedAmount > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Opens a WebSocket to a relay and runs a TLS 1.3 handshake over it. */
+export async function connectWebSocket(url: string | URL, options: WebSocketConnectOptions): Promise<WebSocketTlsConnection> {
+  const { serverName, protocols, WebSocket: given, sendHighWaterMark, ...connectorOptions } = options;
+  if (!serverName) throw new TlsError('BAD_CONFIG', 'connectWebSocket needs a serverName');
+  const Ctor = given ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
+  if (!Ctor) throw new TlsError('BAD_CONFIG', 'no WebSocket in this runtime: pass options.WebSocket');
+  if (options.signal?.aborted) throw new TlsError('ABORTED', 'aborted before connecting', { alert: null });
+  const ws = await open(Ctor, String(url), protocols, options.signal);
+
+  const connector = new Connector(connectorOptions);
+  const app = new TransformStream<Uint8Array, Uint8Array>();
+  const [ciphertext, sent] = connector.send(app.readable);
+  const [plaintext, received] = connector.receive(messages(ws));
+  const piped = pipeToSocket(ciphertext, ws, sendHighWaterMark ?? 1 << 20);
+  const closeSocket = async () => {
+    await drained(ws, 2000);
+    if (ws.readyState < CLOSING) ws.close(1000);
+  };
+  let info: ConnectionInfo;
+  try {
+    info = await connector.connect(serverName);
+  } catch (e) {
+    // Let the alert reach the relay before closing.
+    await Promise.race([piped, new Promise((r) => setTimeout(r, 50))]);
+    await closeSocket();
+    app.writable.abort().catch(() => undefined);
+    throw e;
+  }
+  // WebSocket has no half-close: keep it open until both directions are done.
+  void Promise.allSettled([sent, received])
+    .then(() => piped)
+    .then(closeSocket);
+  return {
+    readable: plaintext,
+    writable: app.writable,
+    info,
+    sent,
+    received,
+    socket: ws,
+    exportKeyingMaterial: (label, context, length) => connector.exportKeyingMaterial(label, context, length),
+    keyUpdate: (request = true) => connector.keyUpdate(request),
+    async close() {
+      try {
+        await app.writable.close();
+      } catch {
+        // already closing or errored
+      }
+      await sent.catch(() => undefined);
+      await piped;
+      await closeSocket();
+    },
+  };
+}
+
+export { TlsError };
+export type { ConnectionInfo, ConnectorOptions };

@@ -1,0 +1,4 @@
+import { recordCases } from './cases/records.js';
+import { catalogue } from './harness.js';
+
+catalogue(recordCases);
