@@ -9,6 +9,7 @@
 import { TlsError } from '../errors.js';
 import { DerReader, parsePssParams, parseSpki, Tag, type PublicKeyInfo } from '../crypto/der.js';
 import type { SignatureAlgorithm } from '../crypto/provider.js';
+import { hex } from './bytes.js';
 
 const PSS_SHA256 =
   '304106092a864886f70d01010a3034a00f300d06096086480165030402010500a11c301a06092a864886f70d010108300d06096086480165030402010500a203020120';
@@ -47,12 +48,6 @@ const REFUSED = new Map<string, string>([
   ['1.2.840.113549.1.1.14', 'sha224WithRSAEncryption'],
   ['1.2.840.10045.4.3.1', 'ecdsa-with-SHA224'],
 ]);
-
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
 
 /** A readable name for an AlgorithmIdentifier we refuse. */
 function describe(algId: Uint8Array): string {

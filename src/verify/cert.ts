@@ -17,6 +17,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { TlsError } from '../errors.js';
 import { contextTag, DerReader, Tag } from '../crypto/der.js';
+import { equalBytes, hex } from './bytes.js';
 import { parseName, type ParsedName } from './dn.js';
 
 export type GeneralName =
@@ -85,18 +86,6 @@ const EXT = {
  * inhibitAnyPolicy could, so those stay unknown and fail when critical.
  */
 const UNDERSTOOD = new Set<string>(Object.values(EXT));
-
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function invalid(message: string, subject?: string, cause?: unknown): TlsError {
   return new TlsError('CERT_INVALID', message, {

@@ -4,6 +4,7 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Name, type AttributeValue } from '@peculiar/asn1-x509';
+import { hex } from './bytes.js';
 
 export interface ParsedName {
   /** DER of the Name as it appears in the certificate. */
@@ -31,12 +32,6 @@ const SHORT_NAMES: Record<string, string> = {
   '1.2.840.113549.1.9.1': 'emailAddress',
 };
 const EMAIL_OID = '1.2.840.113549.1.9.1';
-
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
 
 /** The DirectoryString content, or undefined for other value types. */
 function directoryString(v: AttributeValue): string | undefined {

@@ -12,6 +12,7 @@
  * - An IP address literal matches iPAddress entries only (RFC 9525 §6.2).
  * - One trailing dot (an absolute name) is ignored on both sides.
  */
+import { equalBytes } from './bytes.js';
 import { parseCertificate, type GeneralName } from './cert.js';
 
 export type ReferenceIdentity =
@@ -131,10 +132,6 @@ export function dnsNameMatches(presented: string, reference: string): boolean {
   if (rest.includes('*') || !rest.includes('.') || !validDnsName(rest)) return false;
   const dot = reference.indexOf('.');
   return dot > 0 && reference.slice(dot + 1) === rest;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** Whether the subjectAltName entries cover the reference identity. */

@@ -11,6 +11,7 @@ import { base64Encode, type PublicKeyInfo } from '../crypto/der.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nobleVerify } from '../crypto/signatures.js';
 import { algorithmFitsKey, certSignatureAlgorithm, checkPublicKey } from './algorithms.js';
+import { equalBytes } from './bytes.js';
 import { parseCertificate, type ParsedCert } from './cert.js';
 import { blame, certError, checkIssuer, checkLeaf, type Role } from './checks.js';
 import { nameConstraintViolation } from './constraints.js';
@@ -58,10 +59,6 @@ interface Candidate {
   readonly anchor: boolean;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 class PathBuilder {
   private best: { error: TlsError; tier: Tier; depth: number } | undefined;
   private signatures = 0;
@@ -92,7 +89,7 @@ class PathBuilder {
   /** Possible issuers of `child`, best first; certificates already on the path are skipped (loops). */
   private candidates(child: ParsedCert, path: readonly ParsedCert[]): Candidate[] {
     const onPath = (c: ParsedCert): boolean =>
-      path.some((p) => p.subject.key === c.subject.key && sameBytes(p.spki, c.spki));
+      path.some((p) => p.subject.key === c.subject.key && equalBytes(p.spki, c.spki));
     const list: Candidate[] = [];
     for (const a of this.roots.issuersOf(child)) if (!onPath(a.cert)) list.push({ cert: a.cert, anchor: true });
     for (const c of this.pool) {
@@ -277,7 +274,7 @@ export async function verifyServerChain(options: VerifyServerChainOptions): Prom
     const pool: ParsedCert[] = [];
     for (const der of chain.slice(1)) {
       const id = base64Encode(der);
-      if (seen.has(id) || roots.has(der) || sameBytes(der, leaf.der)) continue;
+      if (seen.has(id) || roots.has(der) || equalBytes(der, leaf.der)) continue;
       seen.add(id);
       pool.push(parseAt(chain, chain.indexOf(der)));
     }

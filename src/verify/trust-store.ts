@@ -123,7 +123,16 @@ export class TrustStore {
     if (!pems) {
       throw new TlsError('BAD_CONFIG', 'this runtime exposes no root certificates; use TrustStore.mozilla() or TrustStore.fromCertificates()');
     }
-    return TrustStore.fromCertificates(pems);
+    // One unreadable certificate in the platform's store should not disable the rest.
+    const entries: Entry[] = [];
+    for (const p of pems) {
+      try {
+        entries.push(...toDerList([p]).map(entryFromDer));
+      } catch {
+        // skipped
+      }
+    }
+    return new TrustStore(entries);
   }
 
   /** A new store with these anchors added (certificates, or another store). */

@@ -22,8 +22,8 @@ export interface HostileCase {
   alert: AlertName | null;
   /** Where the failure surfaces: connect() (default) or the open connection. */
   phase?: 'handshake' | 'post';
-  /** Options over the defaults (x25519 + P-256, test root trusted, no tickets). */
-  client?: Partial<NodeConnectOptions>;
+  /** Options over the defaults (x25519 + P-256, test root trusted, no tickets); a function for per-run values. */
+  client?: Partial<NodeConnectOptions> | (() => Partial<NodeConnectOptions>);
   /** false when the script closes the socket, so no alert can be read back. */
   wire?: boolean;
   /** The received alert carried by ALERT_RECEIVED / CONNECTION_CLOSED errors. */
@@ -93,7 +93,8 @@ export async function runCase(server: ScriptedServer, c: HostileCase): Promise<O
   let info: ConnectionInfo | null = null;
   let data = '';
   try {
-    const conn = await connect({ ...clientOptions(server.port, c.name), ...c.client });
+    const extra = typeof c.client === 'function' ? c.client() : c.client;
+    const conn = await connect({ ...clientOptions(server.port, c.name), ...extra });
     connected = true;
     info = conn.info;
     const r = await drain(conn);

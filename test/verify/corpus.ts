@@ -556,7 +556,7 @@ export function buildCorpus(): Case[] {
     ['ip-reference-vs-dns-san', { san: ['dns:127.0.0.1'] }, '127.0.0.1', 'CERT_NAME_MISMATCH'],
     ['ip-reference-vs-cn', { subject: [['CN', '10.0.0.1']], san: ['dns:example.com'] }, '10.0.0.1', 'CERT_NAME_MISMATCH'],
     ['dns-reference-vs-ip-san', { san: ['ip:192.0.2.1'] }, 'example.com', 'CERT_NAME_MISMATCH'],
-    ['ip-v4-mapped-v6-is-not-v4', { san: ['ip:::ffff:192.0.2.1'] }, '192.0.2.1', 'CERT_NAME_MISMATCH'],
+    ['ip-v4-mapped-v6-is-not-v4', { san: ['ip:::ffff:c000:201'] }, '192.0.2.1', 'CERT_NAME_MISMATCH'],
     ['email-san-not-a-host', { san: ['email:example.com'] }, 'example.com', 'CERT_NAME_MISMATCH'],
     ['uri-san-not-a-host', { san: ['uri:https://example.com/'] }, 'example.com', 'CERT_NAME_MISMATCH'],
   ];

@@ -1,0 +1,87 @@
+/**
+ * Host configuration for the wasi:tls providers. The 0.2 provider runs the
+ * TLS engine in preview2-shim's IO worker, so its options cross a thread
+ * boundary: only structured-cloneable settings are allowed (no callbacks,
+ * no TrustStore objects, no custom crypto providers).
+ */
+import { TlsError } from '../errors.js';
+import type { CertificateInput, ConnectorOptions } from '../options.js';
+
+export interface WasiTlsOptions
+  extends Pick<
+    ConnectorOptions,
+    | 'ca'
+    | 'verifyTime'
+    | 'cipherSuites'
+    | 'groups'
+    | 'keyShares'
+    | 'signatureSchemes'
+    | 'alpn'
+    | 'clientCertificate'
+    | 'middleboxCompat'
+    | 'recordSizeLimit'
+    | 'padding'
+    | 'limits'
+    | 'keyUpdateAfterRecords'
+  > {
+  /** Base trust store: 'mozilla' (default unless `ca` is set), 'system' or certificates. */
+  roots?: 'mozilla' | 'system' | readonly CertificateInput[];
+  verifyTime?: Date;
+  crypto?: 'auto' | 'noble' | 'webcrypto';
+  /** Session tickets are cached per worker unless this is false. */
+  sessions?: false;
+  /**
+   * Milliseconds the handshake may take. A guest blocked in `pollable.block`
+   * cannot give up by itself, so this defaults to 30000; 0 waits forever.
+   */
+  handshakeTimeout?: number;
+}
+
+export const DEFAULT_WASI_HANDSHAKE_TIMEOUT = 30_000;
+
+const ALLOWED = new Set<string>([
+  'ca',
+  'roots',
+  'verifyTime',
+  'cipherSuites',
+  'groups',
+  'keyShares',
+  'signatureSchemes',
+  'alpn',
+  'clientCertificate',
+  'middleboxCompat',
+  'recordSizeLimit',
+  'padding',
+  'limits',
+  'keyUpdateAfterRecords',
+  'crypto',
+  'sessions',
+  'handshakeTimeout',
+]);
+
+/** Rejects settings that cannot cross to the IO worker, and copies the rest. */
+export function checkWasiOptions(options: WasiTlsOptions): WasiTlsOptions {
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (!ALLOWED.has(key)) {
+      throw new TlsError('BAD_CONFIG', `wasi:tls options cannot carry "${key}" (it does not cross to the IO worker)`);
+    }
+  }
+  if (options.crypto !== undefined && !['auto', 'noble', 'webcrypto'].includes(options.crypto)) {
+    throw new TlsError('BAD_CONFIG', 'wasi:tls options: crypto must be "auto", "noble" or "webcrypto"');
+  }
+  if (options.sessions !== undefined && options.sessions !== false) {
+    throw new TlsError('BAD_CONFIG', 'wasi:tls options: sessions can only be false');
+  }
+  try {
+    return structuredClone(options);
+  } catch (e) {
+    throw new TlsError('BAD_CONFIG', 'wasi:tls options must be structured-cloneable', { cause: e });
+  }
+}
+
+/** The Connector options a handshake runs with. */
+export function connectorOptions(options: WasiTlsOptions): ConnectorOptions {
+  const timeout = options.handshakeTimeout ?? DEFAULT_WASI_HANDSHAKE_TIMEOUT;
+  return { ...options, handshakeTimeout: timeout > 0 ? timeout : undefined };
+}

@@ -1,0 +1,8 @@
+/** Every fuzz target, by name (regressions.test.ts dispatches on it). */
+import type { Target } from '../harness.js';
+import { clientTargets } from './client.js';
+import { codecTargets } from './codecs.js';
+
+export const ALL_TARGETS: ReadonlyMap<string, Target<never>> = new Map(
+  [...codecTargets, ...clientTargets].map((t) => [t.name, t]),
+);

@@ -1,0 +1,4 @@
+import { authCases } from './cases/auth.js';
+import { catalogue } from './harness.js';
+
+catalogue(authCases);

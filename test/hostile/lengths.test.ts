@@ -1,0 +1,4 @@
+import { lengthCases } from './cases/lengths.js';
+import { catalogue } from './harness.js';
+
+catalogue(lengthCases);

@@ -1,0 +1,4 @@
+import { orderCases } from './cases/order.js';
+import { catalogue } from './harness.js';
+
+catalogue(orderCases);

@@ -1,0 +1,4 @@
+import { postHandshakeCases } from './cases/post-handshake.js';
+import { catalogue } from './harness.js';
+
+catalogue(postHandshakeCases);

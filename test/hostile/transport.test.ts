@@ -1,0 +1,4 @@
+import { transportCases } from './cases/transport.js';
+import { catalogue } from './harness.js';
+
+catalogue(transportCases);
