@@ -192,7 +192,7 @@ async function subtls({ ca }) {
       const socket = await dial(port);
       const rq = new SocketReadQueue(socket);
       // subtls offers P-256 key exchange only: the server accepts it (no HelloRetryRequest).
-      const { read, write } = await startTls(NAME, roots, (n) => rq.read(n), (d) => socket.write(d));
+      const { read, write } = await startTls(NAME, roots, rq.read.bind(rq), (d) => socket.write(d));
       const inbox = new Inbox(read);
       return {
         resumed: false,

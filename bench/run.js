@@ -36,7 +36,7 @@ const wanted = (kase) => !onlyCases || onlyCases.includes(kase);
 
 function runNode(args, timeoutMs) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--no-deprecation', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -48,7 +48,8 @@ function runNode(args, timeoutMs) {
       try {
         resolve(JSON.parse(line));
       } catch {
-        resolve({ error: signal ? `timed out after ${timeoutMs / 1000} s` : `exit ${code}: ${err.trim().split('\n').pop() ?? ''}` });
+        const why = err.split('\n').find((l) => /Error|error:/.test(l)) ?? err.trim().split('\n').pop() ?? '';
+        resolve({ error: signal ? `timed out after ${timeoutMs / 1000} s` : `exit ${code}: ${why.trim()}` });
       }
     });
   });

@@ -87,7 +87,7 @@ export class Connector {
           this.fail(toTlsError(reason, 'the network stopped reading'));
         },
       },
-      { highWaterMark: CIPHERTEXT_HIGH_WATER, ...byteSize },
+      { highWaterMark: this.options.limits?.maxBufferedCiphertext ?? CIPHERTEXT_HIGH_WATER, ...byteSize },
     );
     return [ciphertext, this.sentD.promise];
   }
@@ -118,7 +118,7 @@ export class Connector {
           wake?.();
         },
       },
-      { highWaterMark: PLAINTEXT_HIGH_WATER, ...byteSize },
+      { highWaterMark: this.options.limits?.maxBufferedPlaintext ?? PLAINTEXT_HIGH_WATER, ...byteSize },
     );
     return [plaintext, this.receivedD.promise];
   }
@@ -189,9 +189,12 @@ export class Connector {
     }
     this.armAbortAndTimeout();
     void this.pumpNetwork(core);
-    void this.pumpCleartext(core);
+    const started = core.start();
+    // Cleartext is taken once the first ClientHello is out, so data queued
+    // before connect() can go out as 0-RTT.
+    void this.pumpCleartext(core, started.catch(() => undefined));
     try {
-      await core.start();
+      await started;
     } catch (e) {
       this.fail(toTlsError(e, 'handshake failed'));
     }
@@ -307,12 +310,13 @@ export class Connector {
     this.fail(new TlsError('CONNECTION_CLOSED', msg, { alert: null }));
   }
 
-  private async pumpCleartext(core: ClientConnection): Promise<void> {
+  private async pumpCleartext(core: ClientConnection, helloSent: Promise<unknown>): Promise<void> {
     const reader = this.cleartextIn!.getReader();
     this.cleanup.push(() => {
       reader.cancel().catch(() => undefined);
     });
     try {
+      await helloSent;
       for (;;) {
         const room = this.ciphertextRoom();
         if (room) await room;

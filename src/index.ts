@@ -10,4 +10,5 @@ export type { CipherSuiteName, SignatureSchemeName } from './handshake/constants
 export { MemorySessionStore, type SessionStore, type StoredSession } from './handshake/session.js';
 export type { CryptoProvider, GroupName, RandomSource } from './crypto/provider.js';
 export { nobleProvider, selectProvider, type ProviderChoice } from './crypto/index.js';
+export { webcryptoProvider, webcryptoSupport } from './crypto/webcrypto.js';
 export { verifyServerChain, TrustStore } from './verify/index.js';

@@ -19,6 +19,11 @@ export interface NodeConnectOptions extends ConnectorOptions {
   servername?: string;
   /** An already-connected socket to use instead of dialing host:port. */
   socket?: Socket;
+  /**
+   * Application data to send first. With `earlyData` and a ticket that
+   * allows it, it goes out as 0-RTT data inside the first flight.
+   */
+  initialData?: Uint8Array;
 }
 
 export interface TlsConnection {
@@ -129,7 +134,7 @@ function dial(host: string, port: number, signal?: AbortSignal): Promise<Socket>
 
 /** Opens a TCP connection and runs a TLS 1.3 handshake over it. */
 export async function connect(options: NodeConnectOptions): Promise<TlsConnection> {
-  const { host, port, servername, socket: given, ...connectorOptions } = options;
+  const { host, port, servername, socket: given, initialData, ...connectorOptions } = options;
   if (options.signal?.aborted) throw new TlsError('ABORTED', 'aborted before connecting', { alert: null });
   const socket = given ?? (await dial(host, port, options.signal));
   const connector = new Connector({ port, ...connectorOptions });
@@ -141,6 +146,8 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
     close: () => inner.close(),
     abort: (reason) => inner.abort(reason),
   });
+  // Queued before connect(), so the connector can send it as early data.
+  if (initialData?.length) inner.write(initialData).catch(() => undefined);
   const [ciphertext, sent] = connector.send(app.readable);
   const [plaintext, received] = connector.receive(socketReadable(socket));
   const piped = pipeToSocket(ciphertext, socket);

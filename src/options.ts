@@ -3,6 +3,8 @@
  */
 import { pemToDer } from './crypto/der.js';
 import { selectProvider, type ProviderChoice } from './crypto/index.js';
+// Registers 'webcrypto', which 'auto' then picks where crypto.subtle exists.
+import './crypto/webcrypto.js';
 import { systemRandom, type GroupName, type RandomSource } from './crypto/provider.js';
 import { TlsError } from './errors.js';
 import type { ClientCertificateIdentity, ClientConfig, ChainVerifier } from './handshake/client.js';
@@ -36,6 +38,10 @@ export interface Limits {
   maxCertificateChain?: number;
   /** Most post-handshake messages (NewSessionTicket, KeyUpdate) per second. Default 32. */
   maxPostHandshakePerSecond?: number;
+  /** Decrypted bytes queued for a slow reader before we stop reading the network. Default 65536. */
+  maxBufferedPlaintext?: number;
+  /** Encrypted bytes queued for a slow network before we stop taking cleartext. Default 65536. */
+  maxBufferedCiphertext?: number;
 }
 
 export interface ConnectorOptions {
@@ -206,6 +212,9 @@ export function resolveConfig(
 
   const early = options.earlyData;
   const limits = options.limits ?? {};
+  for (const [k, v] of Object.entries(limits)) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw badConfig(`limits.${k} must be a positive integer`);
+  }
   const sessions = options.sessions === false ? null : (options.sessions ?? defaultSessionStore);
   return {
     serverName,

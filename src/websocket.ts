@@ -174,6 +174,16 @@ export async function connectWebSocket(url: string | URL, options: WebSocketConn
 
   const connector = new Connector(connectorOptions);
   const app = new TransformStream<Uint8Array, Uint8Array>();
+  // The caller's writable forwards to a writer we keep, so close() can end
+  // our direction even while the caller holds a writer of its own.
+  const inner = app.writable.getWriter();
+  let closing: Promise<void> | null = null;
+  const closeInner = (): Promise<void> => (closing ??= inner.close().catch(() => undefined));
+  const writable = new WritableStream<Uint8Array>({
+    write: (chunk) => inner.write(chunk),
+    close: () => closeInner(),
+    abort: (reason) => inner.abort(reason),
+  });
   const [ciphertext, sent] = connector.send(app.readable);
   const [plaintext, received] = connector.receive(messages(ws));
   const piped = pipeToSocket(ciphertext, ws, sendHighWaterMark ?? 1 << 20);
@@ -188,7 +198,7 @@ export async function connectWebSocket(url: string | URL, options: WebSocketConn
     // Let the alert reach the relay before closing.
     await Promise.race([piped, new Promise((r) => setTimeout(r, 50))]);
     await closeSocket();
-    app.writable.abort().catch(() => undefined);
+    inner.abort(e).catch(() => undefined);
     throw e;
   }
   // WebSocket has no half-close: keep it open until both directions are done.
@@ -197,7 +207,7 @@ export async function connectWebSocket(url: string | URL, options: WebSocketConn
     .then(closeSocket);
   return {
     readable: plaintext,
-    writable: app.writable,
+    writable,
     info,
     sent,
     received,
@@ -205,11 +215,7 @@ export async function connectWebSocket(url: string | URL, options: WebSocketConn
     exportKeyingMaterial: (label, context, length) => connector.exportKeyingMaterial(label, context, length),
     keyUpdate: (request = true) => connector.keyUpdate(request),
     async close() {
-      try {
-        await app.writable.close();
-      } catch {
-        // already closing or errored
-      }
+      await closeInner();
       await sent.catch(() => undefined);
       await piped;
       await closeSocket();

@@ -235,9 +235,12 @@ export async function pipeConnection(conn: TlsConnection, p: PipeOptions): Promi
   } finally {
     serverDone = true;
     p.progress?.stop();
-    // Stop reading the input (a terminal would otherwise keep us alive).
+    // Stop reading the input: a terminal or an open pipe would keep us waiting.
     p.input?.destroy();
   }
-  await upload;
+  // The server is done; end our direction too (close_notify) unless the
+  // input already did, without waiting for an input that may never end.
+  await writer.close().catch(() => undefined);
+  void upload;
   await conn.close();
 }

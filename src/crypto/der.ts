@@ -647,7 +647,8 @@ export interface PemBlock {
 /** All PEM blocks in `text` (RFC 7468 §2); text between blocks is ignored. */
 export function pemBlocks(text: string): PemBlock[] {
   const out: PemBlock[] = [];
-  const re = /-----BEGIN ([^-\r\n]*)-----([\s\S]*?)-----END ([^-\r\n]*)-----/g;
+  // Labels may contain single hyphens (RFC 7468 §3), so match lazily up to the dashes.
+  const re = /-----BEGIN ([^\r\n]*?)-----([\s\S]*?)-----END ([^\r\n]*?)-----/g;
   let m: RegExpExecArray | null;
   let lastEnd = 0;
   while ((m = re.exec(text)) !== null) {

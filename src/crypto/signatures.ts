@@ -140,7 +140,8 @@ export function nobleSign(
       if (key.kind !== 'ec') throw mismatch(alg, key.kind);
       const inst = ecdsaFor(key.curve, alg.hash);
       try {
-        return inst.sign(message, key.scalar, { prehash: true, format: 'der', extraEntropy: false });
+        // lowS: false keeps the exact RFC 6979 output; either half is valid ECDSA.
+        return inst.sign(message, key.scalar, { prehash: true, lowS: false, format: 'der', extraEntropy: false });
       } catch (cause) {
         throw new TlsError('DECODE_ERROR', 'invalid EC private key', { cause });
       }

@@ -11,7 +11,7 @@
 import { concat, constantTimeEqual, toHex, utf8, Writer } from '../codec.js';
 import type { CryptoProvider, GroupName, HashFunction, KeyShare, RandomSource } from '../crypto/provider.js';
 import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
-import { HEADER_LENGTH, MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
+import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
 import { RecordProtection } from '../record/protection.js';
 import { HandshakeReassembler, type HandshakeMessage } from '../record/reassembly.js';
 import {
@@ -712,9 +712,6 @@ export class ClientConnection {
       throw new TlsError('UNEXPECTED_MESSAGE', 'application data before the handshake');
     } else if (fragment.length > MAX_PLAINTEXT) {
       throw new TlsError('RECORD_OVERFLOW', 'plaintext record exceeds 2^14');
-    }
-    if (content.length > this.config.maxHandshakeMessage + HEADER_LENGTH && innerType !== ContentType.application_data) {
-      throw new TlsError('RECORD_OVERFLOW', 'record too large');
     }
     if (this.reassembler.partial && innerType !== ContentType.handshake) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'handshake message interleaved with another content type');

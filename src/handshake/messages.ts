@@ -63,7 +63,9 @@ export function decodeServerHello(body: Uint8Array): ServerHello {
   const sessionId = r.vec(1, 0, 32);
   const cipherSuite = r.u16();
   const compression = r.u8();
-  const extensions = decodeExtensions(r, 'ServerHello');
+  // RFC 5246 §7.4.1.3: a pre-1.3 ServerHello may end here; the client still
+  // checks its downgrade sentinel (RFC 8446 §4.1.3).
+  const extensions = r.remaining === 0 ? [] : decodeExtensions(r, 'ServerHello');
   r.end();
   let hrr = true;
   for (let i = 0; i < 32; i++) if (random[i] !== HRR_RANDOM[i]) hrr = false;

@@ -52,7 +52,8 @@ export class RecordProtection {
   /**
    * TLSInnerPlaintext scratch, reused while the AEAD is synchronous (it has
    * consumed its input when it returns). Dropped for good the first time
-   * seal() returns a promise: an async AEAD may read its input later.
+   * seal() returns a promise: an async AEAD may read its input later, so from
+   * then on the plaintext is built where its ciphertext will go (below).
    */
   private scratch: Uint8Array | null = new Uint8Array(0);
 
@@ -61,19 +62,24 @@ export class RecordProtection {
     private readonly iv: Uint8Array,
   ) {}
 
-  /** content || type || zeros (RFC 8446 §5.2). */
-  private inner(type: number, content: Uint8Array, padding: number): Uint8Array {
+  /**
+   * content || type || zeros (RFC 8446 §5.2), in the scratch buffer or, for
+   * an async AEAD, in `out` at `at`: the record's own ciphertext slot, which
+   * nothing overwrites before this record's AEAD has answered (so no
+   * allocation, and safe even for an AEAD that reads its input late).
+   */
+  private inner(type: number, content: Uint8Array, padding: number, out: Uint8Array, at: number): Uint8Array {
     const n = content.length + 1 + padding;
     let inner: Uint8Array;
     if (this.scratch) {
       if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, MAX_PLAINTEXT + 1));
       inner = this.scratch.subarray(0, n);
-      inner.fill(0, content.length + 1);
     } else {
-      inner = new Uint8Array(n);
+      inner = out.subarray(at, at + n);
     }
     inner.set(content);
     inner[content.length] = type;
+    inner.fill(0, content.length + 1);
     return inner;
   }
 
@@ -82,7 +88,7 @@ export class RecordProtection {
    * and tag); returns a promise only if the AEAD is asynchronous.
    */
   private sealAt(type: number, content: Uint8Array, padding: number, out: Uint8Array, at: number): Promise<void> | void {
-    const inner = this.inner(type, content, padding);
+    const inner = this.inner(type, content, padding, out, at + HEADER_LENGTH);
     const len = inner.length + this.aead.tagLength;
     out[at] = ContentType.application_data;
     out[at + 1] = 0x03;

@@ -13,19 +13,22 @@ export interface HandshakeMessage {
 }
 
 export class HandshakeReassembler {
-  private pending: Uint8Array | null = null;
+  /** An unfinished message's bytes in buf[0..used); capacity doubles as it grows. */
+  private buf = new Uint8Array(0);
+  private used = 0;
 
   constructor(private readonly maxMessageSize: number) {}
 
   /** True when part of a message is waiting for more records. */
   get partial(): boolean {
-    return this.pending !== null && this.pending.length > 0;
+    return this.used > 0;
   }
 
   /**
    * Adds one handshake record's content and returns every message it
    * completes. A length over the limit fails as soon as the header is
-   * seen, before anything of that size is allocated.
+   * seen, before anything of that size is allocated; buffering is linear
+   * in the bytes received however small the records are.
    */
   push(fragment: Uint8Array): HandshakeMessage[] {
     if (fragment.length === 0) {
@@ -33,10 +36,15 @@ export class HandshakeReassembler {
       throw new TlsError('UNEXPECTED_MESSAGE', 'zero-length handshake record');
     }
     let data: Uint8Array;
-    if (this.pending) {
-      data = new Uint8Array(this.pending.length + fragment.length);
-      data.set(this.pending);
-      data.set(fragment, this.pending.length);
+    if (this.used) {
+      if (this.used + fragment.length > this.buf.length) {
+        const next = new Uint8Array(Math.max(this.used + fragment.length, this.buf.length * 2));
+        next.set(this.buf.subarray(0, this.used));
+        this.buf = next;
+      }
+      this.buf.set(fragment, this.used);
+      this.used += fragment.length;
+      data = this.buf.subarray(0, this.used);
     } else {
       data = fragment;
     }
@@ -57,7 +65,17 @@ export class HandshakeReassembler {
       out.push({ type: raw[0]!, body: raw.subarray(4), raw });
       pos += 4 + len;
     }
-    this.pending = pos === data.length ? null : data.slice(pos);
+    const rest = data.length - pos;
+    if (rest === 0) {
+      this.used = 0;
+      if (this.buf.length > 1 << 16) this.buf = new Uint8Array(0); // do not keep a big buffer
+    } else if (data === fragment) {
+      this.buf = fragment.slice(pos);
+      this.used = rest;
+    } else {
+      this.buf.copyWithin(0, pos, this.used);
+      this.used = rest;
+    }
     return out;
   }
 

@@ -16,3 +16,12 @@ export {
   type Result,
 } from './types.js';
 export type { WasiTlsOptions } from './options.js';
+export {
+  client,
+  clientTypes,
+  createClientInterface,
+  toByteStream,
+  Connector as ClientConnector,
+  WasiTlsError,
+  type ByteSource,
+} from './client.js';

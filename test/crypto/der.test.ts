@@ -371,6 +371,7 @@ describe('PEM', () => {
     expect(pemToDer(text, 'CERTIFICATE')).toEqual([h('010203'), h('010203')]);
     expect(pemBlocks(text).map((x) => x.label)).toEqual(['CERTIFICATE', 'EC PRIVATE KEY', 'CERTIFICATE']);
     expect(pemToDer('no pem here')).toEqual([]);
+    expect(pemBlocks(derToPem(h('00'), 'X9.42 DH-PARAMS'))[0]!.label).toBe('X9.42 DH-PARAMS');
   });
 
   it('rejects malformed PEM', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as nc from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import { nobleSign, nobleVerify } from '../../src/crypto/signatures.js';
-import { ecdsaDerToRaw, ecdsaRawToDer } from '../../src/crypto/der.js';
+import { Tag, ecdsaDerToRaw, ecdsaRawToDer, encodeTlv } from '../../src/crypto/der.js';
 import { TlsError } from '../../src/errors.js';
 import type { HashName, SignatureAlgorithm } from '../../src/crypto/provider.js';
 
@@ -142,6 +142,36 @@ describe('ECDSA', () => {
     const spki = new Uint8Array([0x30, body.length, ...body]);
     const sig = u8(nc.sign('sha384', msg, k.privateKey));
     expect(nobleVerify({ kind: 'ecdsa', hash: 'SHA-384' }, spki, msg, sig)).toBe(true);
+  });
+});
+
+describe('RFC 6979 known answers (A.2.5, P-256, message "sample")', () => {
+  const hex = (s: string) => u8(Buffer.from(s, 'hex'));
+  const seq = (...p: Uint8Array[]) => encodeTlv(Tag.SEQUENCE, new Uint8Array(p.flatMap((x) => Array.from(x))));
+  const x = hex('C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721');
+  const curveOid = hex('06082a8648ce3d030107');
+  // SEC1 ECPrivateKey with the curve in [0]; SPKI built from the derived point.
+  const sec1 = seq(hex('020101'), encodeTlv(Tag.OCTET_STRING, x), encodeTlv(0xa0, curveOid));
+  const point = p256.getPublicKey(x, false);
+  const spki = seq(seq(hex('06072a8648ce3d0201'), curveOid), encodeTlv(Tag.BIT_STRING, new Uint8Array([0, ...point])));
+  const sample = new TextEncoder().encode('sample');
+
+  it.each([
+    [
+      'SHA-256',
+      'EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716',
+      'F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8',
+    ],
+    [
+      'SHA-384',
+      '0EAFEA039B20E9B42309FB1D89E213057CBF973DC0CFC8F129EDDDC800EF7719',
+      '4861F0491E6998B9455193E34E7B0D284DDD7149A74B95B9261F13ABDE940954',
+    ],
+  ] as const)('%s', (hash, r, s) => {
+    const alg: SignatureAlgorithm = { kind: 'ecdsa', hash };
+    const sig = nobleSign(alg, sec1, sample);
+    expect(ecdsaDerToRaw(sig, 32, p256.Point.Fn.ORDER)).toEqual(hex(r + s));
+    expect(nobleVerify(alg, spki, sample, sig)).toBe(true);
   });
 });
 

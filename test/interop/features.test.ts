@@ -132,7 +132,7 @@ function lineClient(conn: TlsConnection, info: ConnectionInfo): LineClient {
   };
 }
 
-/** The reply of the -rev server has arrived: any tickets sent before it have been processed. */
+/** Waits until the engine has handed `n` NewSessionTickets to the store. */
 async function ticketsArrived(store: RecordingStore, n = 1): Promise<void> {
   const deadline = Date.now() + 5000;
   while (store.puts.length < n) {
@@ -314,9 +314,9 @@ function receivedMessageBytes(server: OpenSslServer, mark: number, name: string)
 }
 
 /** Lengths of the records of content type `type` the server received (-msg RecordHeader dumps). */
-function receivedRecordLengths(server: OpenSslServer, mark: number, type: number): number[] {
+function receivedRecordLengths(server: OpenSslServer, mark: number, type: number, direction: '<<<' | '>>>' = '<<<'): number[] {
   const out: number[] = [];
-  const re = /^<<< [^\n]*RecordHeader \[length 0005\]\n {4}([0-9a-f]{2}) 03 0[13] ([0-9a-f]{2}) ([0-9a-f]{2})/gm;
+  const re = new RegExp(`^${direction} [^\\n]*RecordHeader \\[length 0005\\]\\n {4}([0-9a-f]{2}) 03 0[13] ([0-9a-f]{2}) ([0-9a-f]{2})`, 'gm');
   for (const m of server.process.outputSince(mark).matchAll(re)) {
     if (parseInt(m[1]!, 16) === type) out.push(parseInt(m[2]! + m[3]!, 16));
   }
@@ -528,6 +528,21 @@ describe('3. early data (0-RTT)', () => {
     expect(out.indexOf('REJECTED-EARLY-BYTES')).toBeLessThan(out.indexOf('second line'));
   });
 
+  it('rejected with earlyData: { retry: false }: the early bytes are dropped, later data flows', async () => {
+    const store = new RecordingStore();
+    await getTicket(server, store);
+    store.put(`localhost:${plain.port}`, store.get(`localhost:${server.port}`)!);
+
+    const mark = plain.mark();
+    const c = await openEarly(plain.port, { sessions: store, earlyData: { retry: false } }, 'DROPPED-EARLY-BYTES\n');
+    expect(c.info.earlyDataAccepted).toBe(false);
+    await exchange(plain, c, mark);
+    await c.close();
+    const out = await closedCleanly(plain, mark);
+    expect(plain.transcript(mark).clientHellos[0]!.hasEarlyData).toBe(true);
+    expect(out).not.toContain('DROPPED-EARLY-BYTES');
+  });
+
   it('rejected after a HelloRetryRequest: resent after the handshake', async () => {
     const store = new RecordingStore();
     await getTicket(hrr, store, [...CLASSIC_GROUPS]);
@@ -677,7 +692,13 @@ describe('6b. post-handshake client authentication (s_server stdin "c")', () => 
     await closedCleanly(server, mark);
     const t = server.transcript(mark);
     expect(t.clientHellos[0]!.extensions).toContain(49); // post_handshake_auth
-    expect(t.messages).toEqual(expect.arrayContaining(['<<< Certificate', '<<< CertificateVerify']));
+    expect(t.messages.filter((m) => m.startsWith('<<< '))).toEqual([
+      '<<< ClientHello',
+      '<<< Finished',
+      '<<< Certificate',
+      '<<< CertificateVerify',
+      '<<< Finished',
+    ]);
     const cert = receivedMessageBytes(server, mark, 'Certificate');
     expect(cert!.length).toBeGreaterThan(100); // not an empty Certificate
     const cv = receivedMessageBytes(server, mark, 'CertificateVerify');
@@ -767,7 +788,7 @@ describe('9. middlebox compatibility, record_size_limit and padding', () => {
     expect(t.alertsReceived.map((a) => a.name)).toEqual(['close_notify']);
   });
 
-  it('recordSizeLimit: 512 (ignored by OpenSSL 3.0: it sends full-size records back)', async () => {
+  it('recordSizeLimit: 512 (OpenSSL 3.0 does not negotiate it and sends larger records: accepted)', async () => {
     const mark = server.mark();
     const c = await open(server.port, { sessions: false, recordSizeLimit: 512 });
     const line = 'record size limit '.repeat(500).slice(0, 9000);
@@ -776,6 +797,9 @@ describe('9. middlebox compatibility, record_size_limit and padding', () => {
     await closedCleanly(server, mark);
     const t = server.transcript(mark);
     expect(t.clientHellos[0]!.extensions).toContain(28); // record_size_limit
+    // No record_size_limit in the server's EncryptedExtensions, so the limit does
+    // not bind it (RFC 8449 §4), and it did send records over 512 bytes.
+    expect(Math.max(...receivedRecordLengths(server, mark, 23, '>>>'))).toBeGreaterThan(512 + 17);
     expect(t.alertsReceived.map((a) => a.name)).toEqual(['close_notify']);
   });
 

@@ -204,7 +204,7 @@ describe.each(PEERS)('%s peer', (kind) => {
         expect(info.signatureScheme).toBe(scheme);
         expect(info.group).toBe('x25519');
         expect(info.peerCertificates.length).toBe(pemToDer(loadCert(fixture).chain).length);
-        expect(view.clientAlerts).toEqual(['close_notify']);
+        expect(view.clientAlerts, view.detail).toEqual(['close_notify']);
       } finally {
         await peer.stop();
       }
@@ -228,7 +228,7 @@ describe.each(PEERS)('%s peer', (kind) => {
           expect(view.clientHellos).toHaveLength(2);
           expect(view.clientHellos[1]!.keyShares).toEqual(['secp384r1']);
         }
-        expect(view.clientAlerts).toEqual(['close_notify']);
+        expect(view.clientAlerts, view.detail).toEqual(['close_notify']);
       } finally {
         await peer.stop();
       }
@@ -247,7 +247,7 @@ describe.each(PEERS)('%s peer', (kind) => {
         expect(second.info.peerCertificates).toHaveLength(0);
         expect(second.view.clientHellos[0]!.hasPreSharedKey).toBe(true);
         expect(second.view.serverHellos.at(-1)!.extensions).toContain(41); // pre_shared_key accepted
-        expect(second.view.clientAlerts).toEqual(['close_notify']);
+        expect(second.view.clientAlerts, second.view.detail).toEqual(['close_notify']);
       } finally {
         await peer.stop();
       }
@@ -328,7 +328,7 @@ describe('bulk data', () => {
       await conn.close();
       conn.destroy();
       const view = await peer.view(mark);
-      expect(view.clientAlerts).toEqual(['close_notify']);
+      expect(view.clientAlerts, view.detail).toEqual(['close_notify']);
     } finally {
       await peer.stop();
     }
@@ -366,7 +366,7 @@ describe.each(PEERS)('src/node.js connect() against the %s peer', (kind) => {
       writer.releaseLock();
       await conn.close();
       const view = await peer.view(mark);
-      expect(view.clientAlerts).toEqual(['close_notify']);
+      expect(view.clientAlerts, view.detail).toEqual(['close_notify']);
     } finally {
       await peer.stop();
     }

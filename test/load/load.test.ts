@@ -1,0 +1,137 @@
+/**
+ * Load and leaks: N concurrent connections from one process to a local
+ * Node TLS echo server (ECDSA P-256 certificate, x25519 only, to keep the
+ * CPU cost low), each a handshake and an echo exchange. All complete; once
+ * every connection has closed (cleanly or with an error) the heap is back
+ * within a small margin, and no sockets, timers or AbortSignal listeners
+ * are left behind. CI runs 200; scripts/load.mjs runs 500 on dist/.
+ */
+import { getEventListeners, setMaxListeners } from 'node:events';
+import * as tls from 'node:tls';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type NodeConnectOptions } from '../../src/node.js';
+import { loadCert } from '../peers/fixtures.js';
+
+const N = Number(process.env.PURETLS_LOAD_CONNECTIONS ?? 200);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+async function settleHeap(): Promise<number> {
+  for (let i = 0; i < 6; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+/** Live handles by kind (sockets, timers, servers); immediates come and go. */
+function resources(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) if (r !== 'Immediate') out[r] = (out[r] ?? 0) + 1;
+  return out;
+}
+
+async function serverIdle(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const n = await new Promise<number>((resolve) => server.getConnections((_, c) => resolve(c)));
+    if (n === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let server: tls.Server;
+let port: number;
+const serverSockets = new Set<tls.TLSSocket>();
+
+beforeAll(async () => {
+  const id = loadCert('server-p256');
+  server = tls.createServer({ cert: id.chain, key: id.key, minVersion: 'TLSv1.3', ecdhCurve: 'X25519' }, (s) => {
+    serverSockets.add(s);
+    s.on('close', () => serverSockets.delete(s));
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  server.maxConnections = 2 * N + 10;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 1024, () => resolve()));
+  port = (server.address() as { port: number }).port;
+});
+
+afterAll(async () => {
+  for (const s of serverSockets) s.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+function clientOptions(signal: AbortSignal): NodeConnectOptions {
+  return {
+    host: '127.0.0.1',
+    port,
+    servername: 'localhost',
+    ca: loadCert('root').cert,
+    groups: ['x25519'],
+    signatureSchemes: ['ecdsa_secp256r1_sha256'],
+    sessions: false,
+    handshakeTimeout: 60_000,
+    signal,
+  };
+}
+
+/** One connection: handshake, echo, close. Resolves with the echoed text. */
+async function session(i: number, signal: AbortSignal): Promise<string> {
+  const conn = await connect(clientOptions(signal));
+  const writer = conn.writable.getWriter();
+  const reader = conn.readable.getReader();
+  const msg = `ping ${i}`;
+  await writer.write(new TextEncoder().encode(msg));
+  let got = '';
+  while (got.length < msg.length) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    got += new TextDecoder().decode(value);
+  }
+  writer.releaseLock();
+  reader.releaseLock();
+  await conn.close();
+  return got;
+}
+
+describe(`load: ${N} concurrent connections`, () => {
+  it('all complete, then heap, handles and listeners return to where they were', { timeout: 120_000 }, async () => {
+    const shutdown = new AbortController();
+    setMaxListeners(4 * N, shutdown.signal);
+    // Warm up: module state, JIT, the verifier's caches.
+    for (let i = 0; i < 3; i++) await session(-1, shutdown.signal);
+    await serverIdle();
+    const heapBefore = await settleHeap();
+    const handlesBefore = resources();
+
+    const started = performance.now();
+    const results = await Promise.allSettled(Array.from({ length: N }, (_, i) => session(i, shutdown.signal)));
+    const ms = performance.now() - started;
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed.map((r) => String((r as PromiseRejectedResult).reason)).slice(0, 3)).toEqual([]);
+    results.forEach((r, i) => expect((r as PromiseFulfilledResult<string>).value).toBe(`ping ${i}`));
+
+    // A few that fail mid-way must clean up too.
+    const aborted = new AbortController();
+    const failing = await Promise.allSettled(
+      Array.from({ length: 10 }, () => connect({ ...clientOptions(shutdown.signal), signal: aborted.signal, handshakeTimeout: 5 })),
+    );
+    expect(failing.every((r) => r.status === 'rejected')).toBe(true);
+
+    await serverIdle();
+    const heapAfter = await settleHeap();
+    const handlesAfter = resources();
+    const grew = heapAfter - heapBefore;
+    console.log(
+      `load: ${N} connections in ${Math.round(ms)} ms (${Math.round((N * 1000) / ms)}/s); ` +
+        `heap ${(heapBefore / 2 ** 20).toFixed(1)} -> ${(heapAfter / 2 ** 20).toFixed(1)} MiB`,
+    );
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(aborted.signal, 'abort')).toHaveLength(0);
+    expect(handlesAfter).toEqual(handlesBefore);
+    expect(grew).toBeLessThan(4 * 2 ** 20);
+  });
+});
