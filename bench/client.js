@@ -66,10 +66,17 @@ async function bulk(client, direction) {
   };
   await once(Math.min(bytes, 4 << 20)); // warm-up
   const times = [];
-  for (let i = 0; i < reps; i++) times.push(await once(bytes));
+  const cpus = [];
+  for (let i = 0; i < reps; i++) {
+    const c0 = cpuMs();
+    times.push(await once(bytes));
+    cpus.push(cpuMs() - c0);
+  }
   await conn.close();
   const ms = median(times);
-  return { mbPerSec: bytes / 1e6 / (ms / 1000), ms, bytes, reps };
+  const cpu = median(cpus);
+  // CPU per MiB is steadier than wall time on a shared machine.
+  return { mbPerSec: bytes / 1e6 / (ms / 1000), cpuMsPerMiB: cpu / (bytes / 2 ** 20), ms, bytes, reps };
 }
 
 async function idle(client) {

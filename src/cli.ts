@@ -4,10 +4,10 @@
  * replay), demo (a loopback handshake with a fresh certificate).
  */
 import { readFileSync } from 'node:fs';
-import { EXIT_OK, EXIT_USAGE, type Io } from './cli/common.js';
-import { connectCommand } from './cli/connect.js';
-import { demoCommand } from './cli/demo.js';
-import { vectorsCommand } from './cli/vectors.js';
+import type { Io } from './cli/common.js';
+
+const EXIT_OK = 0;
+const EXIT_USAGE = 2;
 
 const HELP = `Usage: puretls <command> [options]
 
@@ -32,10 +32,11 @@ function version(): string {
   }
 }
 
+// Loaded on demand, so `puretls --help` does not load the engine.
 const COMMANDS: Record<string, (args: readonly string[], io: Io) => Promise<number>> = {
-  connect: connectCommand,
-  vectors: vectorsCommand,
-  demo: demoCommand,
+  connect: async (args, io) => (await import('./cli/connect.js')).connectCommand(args, io),
+  vectors: async (args, io) => (await import('./cli/vectors.js')).vectorsCommand(args, io),
+  demo: async (args, io) => (await import('./cli/demo.js')).demoCommand(args, io),
 };
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {

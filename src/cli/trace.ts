@@ -78,7 +78,23 @@ export class TraceFormatter {
   private lastHeading = '';
   constructor(private readonly write: (text: string) => void) {}
 
+  /** The (EC)DHE secret, held back so it prints under "extract secret handshake" as in the RFC. */
+  private ikm: Uint8Array | null = null;
+
   entry(label: string, value: Uint8Array): void {
+    if (label === 'shared_secret') {
+      this.ikm = value;
+      return;
+    }
+    if (this.ikm && label !== 'early_secret') {
+      const ikm = this.ikm;
+      this.ikm = null;
+      this.print('shared_secret', ikm);
+    }
+    this.print(label, value);
+  }
+
+  private print(label: string, value: Uint8Array): void {
     const { heading, field } = describeTraceLabel(label, value);
     let out = '';
     if (heading !== this.lastHeading) {
@@ -91,6 +107,8 @@ export class TraceFormatter {
 
   /** Starts a new step sequence (e.g. between two connections). */
   reset(): void {
+    if (this.ikm) this.print('shared_secret', this.ikm);
+    this.ikm = null;
     this.lastHeading = '';
   }
 }

@@ -8,9 +8,12 @@
  * stay with noble: the engine needs them synchronously (provider.ts), and
  * ChaCha20-Poly1305 has no WebCrypto algorithm at all.
  *
- * Key shares still draw their private keys from the RandomSource, exactly
- * as noble does, and import them (PKCS#8), so a scripted random source
- * (RFC 8448 replays) produces the same bytes with either provider.
+ * Key shares draw their private keys from the RandomSource exactly as noble
+ * does and import them (PKCS#8), so a scripted random source (RFC 8448
+ * replays) produces the same bytes with either provider. The one exception
+ * is the default source, systemRandom: it is the platform CSPRNG already, so
+ * the platform generates the key itself, which is several times cheaper than
+ * importing one (OpenSSL 3's PKCS#8 decoder dominates an import in Node).
  */
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
@@ -18,16 +21,17 @@ import { TlsError } from '../errors.js';
 import { ecdsaDerToRaw, ecdsaRawToDer, parsePrivateKey, parseSpki, type EcCurve } from './der.js';
 import { registerProvider } from './index.js';
 import { nobleProvider } from './noble.js';
-import type {
-  AeadKey,
-  AeadName,
-  CryptoProvider,
-  GroupName,
-  HashName,
-  KeyShare,
-  MaybePromise,
-  RandomSource,
-  SignatureAlgorithm,
+import {
+  systemRandom,
+  type AeadKey,
+  type AeadName,
+  type CryptoProvider,
+  type GroupName,
+  type HashName,
+  type KeyShare,
+  type MaybePromise,
+  type RandomSource,
+  type SignatureAlgorithm,
 } from './provider.js';
 import { checkRsaPublicKey } from './rsa.js';
 import { nobleSign, nobleVerify } from './signatures.js';
@@ -335,14 +339,19 @@ interface X25519Half {
   agree(peer: Uint8Array): MaybePromise<Uint8Array>;
 }
 
-/** An X25519 key pair from 32 random bytes, on WebCrypto when it has X25519. */
-async function x25519Half(priv: Uint8Array, group: GroupName): Promise<X25519Half> {
+/** An X25519 key pair (32 random bytes), on WebCrypto when it has X25519. */
+async function x25519Half(random: RandomSource, group: GroupName): Promise<X25519Half> {
   const s = subtle();
   if (s && (await supported('X25519'))) {
-    const key = await x25519Import(s, priv);
+    if (random === systemRandom) {
+      const pair = (await s.generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
+      const publicKey = new Uint8Array(await s.exportKey('raw', pair.publicKey));
+      return { publicKey, agree: (peer) => x25519Agree(s, pair.privateKey, peer, group) };
+    }
+    const key = await x25519Import(s, random(32));
     return { publicKey: await x25519PublicKey(s, key), agree: (peer) => x25519Agree(s, key, peer, group) };
   }
-  const share = await nobleProvider.generateKeyShare('x25519', () => priv);
+  const share = await nobleProvider.generateKeyShare('x25519', random);
   return { publicKey: share.publicKey, agree: (peer) => share.agree(peer) };
 }
 
@@ -361,6 +370,11 @@ async function nistShare(group: GroupName, curve: EcCurve, random: RandomSource)
   if (!s || !(await supported(`ECDH-${curve}`))) return nobleProvider.generateKeyShare(group, random);
   const c = nist[curve];
   const size = c.Point.Fp.BYTES;
+  const alg = { name: 'ECDH', namedCurve: curve };
+  if (random === systemRandom) {
+    const pair = (await s.generateKey(alg, false, ['deriveBits'])) as CryptoKeyPair;
+    return nistKeyShare(s, group, curve, pair.privateKey, new Uint8Array(await s.exportKey('raw', pair.publicKey)));
+  }
   // The same draws as the noble provider, so scripted randomness gives the same key.
   let scalar: Uint8Array | null = null;
   for (let i = 0; i < 64 && !scalar; i++) {
@@ -369,9 +383,14 @@ async function nistShare(group: GroupName, curve: EcCurve, random: RandomSource)
     if (c.utils.isValidSecretKey(k)) scalar = k;
   }
   if (!scalar) throw new TlsError('INTERNAL_ERROR', 'random source produced no valid scalar');
-  const alg = { name: 'ECDH', namedCurve: curve };
   const priv = await s.importKey('pkcs8', ecPkcs8(curve, scalar), alg, true, ['deriveBits']);
-  const publicKey = await ecPublicKey(s, priv, curve);
+  return nistKeyShare(s, group, curve, priv, await ecPublicKey(s, priv, curve));
+}
+
+function nistKeyShare(s: SubtleCrypto, group: GroupName, curve: EcCurve, priv: CryptoKey, publicKey: Uint8Array): KeyShare {
+  const c = nist[curve];
+  const size = c.Point.Fp.BYTES;
+  const alg = { name: 'ECDH', namedCurve: curve };
   return {
     group,
     publicKey,
@@ -392,14 +411,14 @@ async function nistShare(group: GroupName, curve: EcCurve, random: RandomSource)
 
 async function generateKeyShare(group: GroupName, random: RandomSource): Promise<KeyShare> {
   if (group === 'x25519') {
-    const half = await x25519Half(random(32), group);
+    const half = await x25519Half(random, group);
     return { group, publicKey: half.publicKey, agree: (peer) => half.agree(peer) };
   }
   if (group === 'X25519MLKEM768') {
     // draft-ietf-tls-ecdhe-mlkem §4.1: ML-KEM encapsulation key first, then
     // x25519. ML-KEM has no WebCrypto algorithm yet; noble does it.
     const kem = ml_kem768.keygen(random(64));
-    const half = await x25519Half(random(32), group);
+    const half = await x25519Half(random, group);
     const pub = new Uint8Array(1184 + 32);
     pub.set(kem.publicKey, 0);
     pub.set(half.publicKey, 1184);

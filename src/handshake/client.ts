@@ -8,7 +8,8 @@
  * keys happens on the read queue, every record we send is sealed on the
  * write queue, so records leave in order even with an async provider.
  */
-import { concat, constantTimeEqual, toHex, utf8, Writer } from '../codec.js';
+import { concat, constantTimeEqual, toHex, utf8 } from '../codec.js';
+import { parseSpki } from '../crypto/der.js';
 import type { CryptoProvider, GroupName, HashFunction, KeyShare, RandomSource } from '../crypto/provider.js';
 import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
 import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
@@ -402,25 +403,33 @@ export class ClientConnection {
         e instanceof TlsError
           ? e
           : new TlsError('INTERNAL_ERROR', 'internal error', { cause: e });
-      await this.fail(err);
+      // Not awaited: this may run inside a write job, and the alert queues behind it.
+      void this.fail(err);
       throw err;
     }
   }
 
-  private async fail(err: TlsError): Promise<void> {
-    if (this.failure) return;
+  /** Settles once the alert for the failure (if any) has been handed to the sink. */
+  private alertSent: Promise<void> = Promise.resolve();
+
+  private fail(err: TlsError): Promise<void> {
+    if (this.failure) return this.alertSent;
     this.failure = err;
-    const prev = this.state;
     this.state = 'failed';
     this.settleHandshakeWaiters(err);
-    // RFC 8446 §6.2: send the fatal alert, unless the peer's alert ended it.
-    if (err.alert && err.receivedAlert === null && prev !== 'closed') {
-      try {
-        await this.writeQueue.run(() => this.sendAlertNow(err.alert!));
-      } catch {
-        // the transport may be gone; nothing more to do
-      }
+    // RFC 8446 §6.2: send the fatal alert, unless the peer's alert ended it
+    // or we already sent close_notify (nothing may follow it).
+    if (err.alert && err.receivedAlert === null && !this.weSentClose) {
+      const alert = err.alert;
+      this.alertSent = this.writeQueue
+        .run(async () => {
+          await this.sendAlertNow(alert);
+          // RFC 8446 §6.1: user_canceled is followed by close_notify.
+          if (alert === 'user_canceled') await this.sendAlertNow('close_notify');
+        })
+        .catch(() => undefined); // the transport may be gone
     }
+    return this.alertSent;
   }
 
   // ------------------------------------------------------------------
@@ -1286,51 +1295,13 @@ export function handshakeName(type: number): string {
  * rsa_pss_rsae_* / rsa_pss_pss_* name the key's algorithm identifier.
  */
 export function checkSchemeMatchesKey(scheme: SignatureScheme, spki: Uint8Array): void {
-  const kind = spkiKind(spki);
+  const key = parseSpki(spki);
   const ok =
-    (scheme.alg.kind === 'ecdsa' && kind === scheme.curve) ||
-    (scheme.alg.kind === 'ed25519' && kind === 'ed25519') ||
-    (scheme.alg.kind === 'rsa-pss' && kind === (scheme.rsaKey === 'pss' ? 'rsa-pss' : 'rsa')) ||
-    (scheme.alg.kind === 'rsa-pkcs1' && kind === 'rsa');
+    (scheme.alg.kind === 'ecdsa' && key.kind === 'ec' && key.curve === scheme.curve) ||
+    (scheme.alg.kind === 'ed25519' && key.kind === 'ed25519') ||
+    (scheme.alg.kind === 'rsa-pss' && key.kind === (scheme.rsaKey === 'pss' ? 'rsa-pss' : 'rsa')) ||
+    (scheme.alg.kind === 'rsa-pkcs1' && key.kind === 'rsa');
   if (!ok) {
     throw new TlsError('ILLEGAL_PARAMETER', `signature scheme ${scheme.name} does not match the certificate key`);
   }
 }
-
-// OIDs as DER bytes, to recognise an SPKI's algorithm without a full parse.
-const OID = {
-  rsa: [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
-  rsaPss: [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a],
-  ecPublicKey: [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01],
-  p256: [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
-  p384: [0x2b, 0x81, 0x04, 0x00, 0x22],
-  p521: [0x2b, 0x81, 0x04, 0x00, 0x23],
-  ed25519: [0x2b, 0x65, 0x70],
-};
-
-function contains(hay: Uint8Array, needle: number[], limit: number): boolean {
-  outer: for (let i = 0; i + needle.length + 1 < Math.min(hay.length, limit); i++) {
-    if (hay[i] !== 0x06 || hay[i + 1] !== needle.length) continue;
-    for (let j = 0; j < needle.length; j++) if (hay[i + 2 + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-/** The key type of a DER SubjectPublicKeyInfo, from its AlgorithmIdentifier. */
-export function spkiKind(spki: Uint8Array): 'rsa' | 'rsa-pss' | 'P-256' | 'P-384' | 'P-521' | 'ed25519' | 'unknown' {
-  const head = 40; // the AlgorithmIdentifier sits in the first bytes
-  if (contains(spki, OID.rsa, head)) return 'rsa';
-  if (contains(spki, OID.rsaPss, head)) return 'rsa-pss';
-  if (contains(spki, OID.ed25519, head)) return 'ed25519';
-  if (contains(spki, OID.ecPublicKey, head)) {
-    if (contains(spki, OID.p256, head)) return 'P-256';
-    if (contains(spki, OID.p384, head)) return 'P-384';
-    if (contains(spki, OID.p521, head)) return 'P-521';
-  }
-  return 'unknown';
-}
-
-/** Used by tests and the trace: a readable name for a group code. */
-export const groupName = (code: number): GroupName | undefined => groupByCode(code);
-export { Writer };

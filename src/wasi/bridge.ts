@@ -18,6 +18,8 @@ function bytes(chunk: Uint8Array | string): Uint8Array {
  */
 export function readNode(src: Readable): ReadableStream<Uint8Array> {
   let detach: (() => void) | null = null;
+  // Between pulls nobody listens; the next pull finds the error in `errored`.
+  src.on('error', () => undefined);
   return new ReadableStream<Uint8Array>(
     {
       pull: (ctl) =>

@@ -13,8 +13,9 @@ import { Connector as CoreConnector } from '../connector.js';
 import { TlsError } from '../errors.js';
 import type { ConnectorOptions } from '../options.js';
 import type { ConnectionInfo } from '../handshake/client.js';
-import { connectorOptions } from './options.js';
-import { currentOptions, type Result } from './types.js';
+import { connectorOptions, currentOptions } from './options.js';
+
+export type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
 
 const INTERNAL = Symbol('puretls.wasi.client');
 

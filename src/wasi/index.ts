@@ -6,16 +6,14 @@
  *   // jco transpile app.wasm -o out \
  *   //   --map 'wasi:tls/types@0.2.0-draft=puretls/wasi#types'
  */
+export { configure, currentOptions, type WasiTlsOptions } from './options.js';
 export {
-  configure,
-  currentOptions,
   types,
   ClientHandshake,
   ClientConnection,
   FutureClientStreams,
   type Result,
 } from './types.js';
-export type { WasiTlsOptions } from './options.js';
 export {
   client,
   clientTypes,

@@ -85,3 +85,18 @@ export function connectorOptions(options: WasiTlsOptions): ConnectorOptions {
   const timeout = options.handshakeTimeout ?? DEFAULT_WASI_HANDSHAKE_TIMEOUT;
   return { ...options, handshakeTimeout: timeout > 0 ? timeout : undefined };
 }
+
+let hostOptions: WasiTlsOptions = {};
+
+/**
+ * Sets the TLS options of every later handshake (trust anchors, ALPN, ...),
+ * for both wasi:tls versions. The guest itself cannot configure TLS.
+ */
+export function configure(options: WasiTlsOptions): void {
+  hostOptions = checkWasiOptions(options);
+}
+
+/** The options handshakes currently use. */
+export function currentOptions(): WasiTlsOptions {
+  return hostOptions;
+}

@@ -21,7 +21,7 @@ import type { InputStream, OutputStream } from '@bytecodealliance/preview2-shim/
 import type { Pollable } from '@bytecodealliance/preview2-shim/interfaces/wasi-io-poll';
 import type { Error as IoError } from '@bytecodealliance/preview2-shim/interfaces/wasi-io-error';
 import { TlsError } from '../errors.js';
-import { checkWasiOptions, type WasiTlsOptions } from './options.js';
+import { currentOptions } from './options.js';
 import {
   OP_CLOSE_OUTPUT,
   OP_DROP,
@@ -38,21 +38,6 @@ const WORKER_MODULE = new URL('./worker.js', import.meta.url);
 const symbolDispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
 /** Lets only this module construct the resources jco marks as having no public constructor. */
 const INTERNAL = Symbol('puretls.wasi.internal');
-
-let hostOptions: WasiTlsOptions = {};
-
-/**
- * Sets the TLS options of every later handshake (trust anchors, ALPN, ...).
- * Call it before the guest connects; the guest itself cannot configure TLS.
- */
-export function configure(options: WasiTlsOptions): void {
-  hostOptions = checkWasiOptions(options);
-}
-
-/** The options handshakes currently use. */
-export function currentOptions(): WasiTlsOptions {
-  return hostOptions;
-}
 
 /**
  * The TCP streams a connection was built on. The guest gave them to us; when
@@ -85,7 +70,7 @@ export class ClientHandshake {
     const transport = handshake.#transport;
     if (!transport) throw new TlsError('BAD_CONFIG', 'client-handshake.finish was already called');
     handshake.#transport = null;
-    const args: HandshakeArgs = [handshake.#serverName, handshake.#ids[0], handshake.#ids[1], hostOptions];
+    const args: HandshakeArgs = [handshake.#serverName, handshake.#ids[0], handshake.#ids[1], currentOptions()];
     const futureId = callExtension(WORKER_MODULE, OP_HANDSHAKE, args) as number;
     return new FutureClientStreams(INTERNAL, futureId, transport);
   }
@@ -153,7 +138,7 @@ export class FutureClientStreams {
     const outcome = taken.val;
     const transport = this.#transport;
     if (outcome.tag === 'err' || !transport) {
-      const message = outcome.tag === 'err' ? `${outcome.val.code}: ${outcome.val.message}` : 'no transport';
+      const message = outcome.tag === 'err' ? outcome.val.message : 'the handshake has no transport';
       return { tag: 'ok', val: { tag: 'err', val: createIoError(message) } };
     }
     this.#transport = null; // now owned by the connection's objects
@@ -169,7 +154,11 @@ export class FutureClientStreams {
   [symbolDispose](): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    futureDispose(this.#id);
+    try {
+      futureDispose(this.#id);
+    } catch {
+      // The shim refuses while a pollable from subscribe() is alive; the guest dropped them out of order.
+    }
     // A failed or never-collected handshake still holds the guest's TCP streams.
     const transport = this.#transport;
     this.#transport = null;

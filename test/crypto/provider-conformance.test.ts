@@ -6,7 +6,7 @@ import * as nodeCrypto from 'node:crypto';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble.js';
-import type { AeadName, CryptoProvider, GroupName, SignatureAlgorithm } from '../../src/crypto/provider.js';
+import { systemRandom, type AeadName, type CryptoProvider, type GroupName, type SignatureAlgorithm } from '../../src/crypto/provider.js';
 import { webcryptoProvider } from '../../src/crypto/webcrypto.js';
 import { TlsError } from '../../src/errors.js';
 
@@ -194,6 +194,22 @@ describe.each(providers.map((p) => [p.name, p] as const))('provider %s', (_name,
       expect(ab.length).toBe(group === 'x25519' ? 32 : FIELD[group]);
       const server = nodeServerShare(group, a.publicKey);
       expect(hex(await a.agree(server.publicKey))).toBe(server.secret);
+    });
+
+    it.each([...groups, 'X25519MLKEM768' as const])('%s: with the system random source too', async (group) => {
+      const a = await provider.generateKeyShare(group, systemRandom);
+      const b = await provider.generateKeyShare(group, systemRandom);
+      expect(hex(a.publicKey)).not.toBe(hex(b.publicKey));
+      if (group === 'X25519MLKEM768') {
+        const { cipherText, sharedSecret } = ml_kem768.encapsulate(a.publicKey.subarray(0, 1184));
+        const server = nodeServerShare('x25519', a.publicKey.subarray(1184));
+        expect(hex(await a.agree(Uint8Array.from([...cipherText, ...server.publicKey])))).toBe(hex(sharedSecret) + server.secret);
+        return;
+      }
+      expect(hex(await a.agree(b.publicKey))).toBe(hex(await b.agree(a.publicKey)));
+      const server = nodeServerShare(group, a.publicKey);
+      expect(hex(await a.agree(server.publicKey))).toBe(server.secret);
+      await rejectsIllegal(() => a.agree(new Uint8Array(a.publicKey.length - 1)));
     });
 
     it.each([...groups, 'X25519MLKEM768' as const])('%s: the same randomness gives the same key as noble', async (group) => {

@@ -53,11 +53,11 @@ export interface Regression {
 }
 
 /** Saves a failing input so regressions.test.ts replays it from now on. */
-export function saveRegression(target: string, input: unknown, error: unknown, seed: number | null): string {
-  mkdirSync(REGRESSIONS_DIR, { recursive: true });
+export function saveRegression(target: string, input: unknown, error: unknown, seed: number | null, dir = REGRESSIONS_DIR): string {
+  mkdirSync(dir, { recursive: true });
   const json = toJson(input);
   const id = createHash('sha256').update(JSON.stringify(json)).digest('hex').slice(0, 12);
-  const file = path.join(REGRESSIONS_DIR, `${target}-${id}.json`);
+  const file = path.join(dir, `${target}-${id}.json`);
   const r: Regression = { target, seed, foundAt: new Date().toISOString(), error: String(error instanceof Error ? error.message : error), input: json };
   writeFileSync(file, JSON.stringify(r, null, 1) + '\n');
   return file;
@@ -102,6 +102,9 @@ export async function runTarget<T>(t: Target<T>): Promise<FuzzReport> {
       `fuzz target ${t.name} failed after ${details.numRuns} runs (seed ${details.seed}, path ${details.counterexamplePath}):\n` +
         `${err instanceof Error ? err.stack : String(err)}\ninput: ${JSON.stringify(toJson(input)).slice(0, 2000)}${where}`,
     );
+  }
+  if (fuzzEnv.seconds > 0 || fuzzEnv.runs !== null) {
+    console.log(`fuzz ${t.name}: ${details.numRuns} cases in ${(ms / 1000).toFixed(1)} s (seed ${details.seed})`);
   }
   return { target: t.name, runs: details.numRuns, ms, seed: details.seed };
 }
