@@ -299,6 +299,8 @@ export class ClientConnection {
   private serverScheme: SignatureSchemeName | null = null;
   private clientCertSent = false;
   private readonly postHandshakeTimes: number[] = [];
+  /** KeyUpdates with update_requested we sent and the peer has not answered yet. */
+  private updatesRequested = 0;
   /** Transcript hash through client Finished: base for post-handshake auth. */
   private handshakeContext: Transcript | null = null;
 
@@ -552,6 +554,7 @@ export class ClientConnection {
   private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
     const keys = this.writeKeys!;
     await this.emitRecord(ContentType.handshake, encodeKeyUpdate(requestPeer));
+    if (requestPeer) this.updatesRequested++;
     const next = nextTrafficSecret(this.hash!, keys.secret);
     this.clientAppSecret = next;
     await this.installWriteKeys(next);
@@ -1190,7 +1193,9 @@ export class ClientConnection {
   }
 
   private async onPostHandshake(msg: HandshakeMessage): Promise<void> {
-    this.checkPostHandshakeRate();
+    // KeyUpdates answering our own update_requested are not a flood.
+    if (msg.type === HT.key_update && this.updatesRequested > 0) this.updatesRequested--;
+    else this.checkPostHandshakeRate();
     switch (msg.type) {
       case HT.new_session_ticket:
         return this.onNewSessionTicket(msg);

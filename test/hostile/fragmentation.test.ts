@@ -9,7 +9,9 @@
  * (test/hostile/records.test.ts also sends a whole handshake in 1-byte records.)
  */
 import { describe, expect, it } from 'vitest';
-import { closeFlight, loadCorpus, openFlight, runCore, type OpenedFlight, type RecordedFlight } from '../fuzz/driver.js';
+import { ContentType as CT } from '../../src/handshake/constants.js';
+import { closeFlight, cut, loadCorpus, openFlight, runCore, type OpenedFlight, type RecordedFlight } from '../fuzz/driver.js';
+import { rawRecord } from '../peers/scripted-server.js';
 
 const FULL = process.env.PURETLS_FULL_SWEEP === '1';
 
@@ -36,9 +38,16 @@ async function sweep(flight: RecordedFlight, o: OpenedFlight, where: 'plain' | '
   let n = 0;
   const ks = where === 'plain' ? Array.from({ length: stream.length - 1 }, (_, k) => k + 1) : positions(stream);
   for (const k of ks) {
-    const bytes = await closeFlight(o, where === 'plain' ? { plainSizes: [k] } : { handshakeSizes: [k] });
-    const run = await runCore(flight, [bytes]);
     n++;
+    if (where === 'plain') {
+      // Only the unprotected part: the ServerHello must be taken whole (handshake keys derived).
+      const run = await runCore(flight, cut(o.plainHandshake, [k]).map((part) => rawRecord(CT.handshake, part)));
+      if (run.error || !run.trace.has('server_handshake_traffic_secret')) {
+        failures.push(`split at ${k}: ${run.error?.toDebugString() ?? 'ServerHello not taken'}`);
+      }
+      continue;
+    }
+    const run = await runCore(flight, [await closeFlight(o, { handshakeSizes: [k] })]);
     if (!run.info || run.data !== flight.expect.data) failures.push(`split at ${k}: ${run.error?.toDebugString() ?? 'no handshake'}`);
   }
   expect(failures).toEqual([]);

@@ -68,7 +68,7 @@ describe('handshake message limits', () => {
 });
 
 describe('buffered plaintext (a reader that does not read)', () => {
-  const TOTAL = 4 << 20;
+  const TOTAL = 3 << 20;
 
   /** Server floods TOTAL bytes; the client does not read for a while. Returns the client socket's bytesRead then. */
   async function flood(name: string, limits: Limits): Promise<{ bytesRead: number; received: number }> {

@@ -53,7 +53,7 @@ interface RawInput {
 
 export const clientRawBytes: Target<RawInput> = {
   name: 'client-raw-bytes',
-  ciRuns: 120,
+  ciRuns: 80,
   arbitrary: () =>
     fc.record({ flight: flightIndex(), ops: mutations(3), chunks: fc.array(fc.integer({ min: 1, max: 2000 }), { maxLength: 4 }) }),
   async check({ flight, ops, chunks }) {
@@ -139,7 +139,7 @@ interface MessagesInput {
 
 export const clientMessages: Target<MessagesInput> = {
   name: 'client-handshake-messages',
-  ciRuns: 120,
+  ciRuns: 60,
   arbitrary: () =>
     fc.record({
       flight: flightIndex(),
@@ -183,7 +183,7 @@ interface ReframeInput {
 
 export const clientReframe: Target<ReframeInput> = {
   name: 'client-reframe',
-  ciRuns: 60,
+  ciRuns: 40,
   arbitrary: () =>
     fc.record({
       flight: flightIndex(),

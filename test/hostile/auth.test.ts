@@ -1,4 +1,0 @@
-import { authCases } from './cases/auth.js';
-import { catalogue } from './harness.js';
-
-catalogue(authCases);

@@ -1,0 +1,12 @@
+/**
+ * The hostile-server catalogue, part 2: ServerHello and HelloRetryRequest,
+ * extensions, authentication, post-handshake messages and alerts
+ * (docs/hostile.md lists every case).
+ */
+import { authCases } from './cases/auth.js';
+import { extensionCases } from './cases/extensions.js';
+import { postHandshakeCases } from './cases/post-handshake.js';
+import { serverHelloCases } from './cases/server-hello.js';
+import { catalogue } from './harness.js';
+
+catalogue([...serverHelloCases, ...extensionCases, ...authCases, ...postHandshakeCases]);

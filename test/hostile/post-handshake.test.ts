@@ -1,4 +1,0 @@
-import { postHandshakeCases } from './cases/post-handshake.js';
-import { catalogue } from './harness.js';
-
-catalogue(postHandshakeCases);

@@ -1,4 +1,0 @@
-import { serverHelloCases } from './cases/server-hello.js';
-import { catalogue } from './harness.js';
-
-catalogue(serverHelloCases);

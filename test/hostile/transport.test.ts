@@ -1,4 +1,0 @@
-import { transportCases } from './cases/transport.js';
-import { catalogue } from './harness.js';
-
-catalogue(transportCases);
