@@ -91,16 +91,35 @@ async function dial(port) {
 
 // ---------------------------------------------------------------- puretls
 
+/**
+ * Keeps the newest ticket and hands it out again and again, as node:tls
+ * (`session` option) and @reclaimprotocol/tls (psk) are used here: the
+ * default MemorySessionStore uses each ticket once (RFC 8446 §C.4), and
+ * Node's server sends no new ticket on a resumed connection, so every third
+ * connection there would be a full handshake.
+ */
+class ReusingStore {
+  latest = new Map();
+  get(key) {
+    return this.latest.get(key);
+  }
+  put(key, session) {
+    this.latest.set(key, session);
+  }
+  delete(key) {
+    this.latest.delete(key);
+  }
+}
+
 async function puretls(provider, { ca }) {
   const { connect } = await import('../dist/node.js');
-  const { MemorySessionStore } = await import('../dist/index.js');
-  // Registers 'webcrypto' until the package entry points do it themselves.
+  // Registers 'webcrypto' (the package entry points do it too once wired).
   await import('../dist/crypto/webcrypto.js');
   let store = null;
   return {
     unsupported: () => null,
     async connect({ port, suite, resume }) {
-      if (resume && !store) store = new MemorySessionStore();
+      if (resume && !store) store = new ReusingStore();
       const conn = await connect({
         host: HOST,
         port,

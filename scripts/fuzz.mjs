@@ -9,6 +9,7 @@
  *   npm run fuzz -- --seconds 120 --duration 3600
  *   npm run fuzz -- --only client --runs 100000
  *   npm run fuzz -- --seed 12345 --only codec-msg-server-hello
+ *   (--workers N runs the two target files in parallel; default 1)
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     seed: { type: 'string' },
     'no-save': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
   },
 });
 
@@ -46,7 +48,7 @@ do {
     ...(values.runs ? { PURETLS_FUZZ_RUNS: values.runs } : { PURETLS_FUZZ_SECONDS: values.seconds }),
   };
   console.log(`\n=== fuzz round ${round}, seed ${seed}, ${values.runs ? `${values.runs} runs` : `${values.seconds} s`} per target ===`);
-  const args = ['vitest', 'run', 'test/fuzz/codecs.fuzz.test.ts', 'test/fuzz/client.fuzz.test.ts'];
+  const args = ['vitest', 'run', 'test/fuzz/codecs.fuzz.test.ts', 'test/fuzz/client.fuzz.test.ts', `--maxWorkers=${values.workers}`];
   if (values.only) args.push('-t', values.only);
   const r = spawnSync('npx', args, { cwd: root, env, stdio: 'inherit' });
   if (r.status !== 0) failed = true;

@@ -9,7 +9,7 @@ export interface ProgressSink {
 }
 
 function size(n: number): string {
-  if (n < 1024) return `${n} B`;
+  if (n < 1024) return `${Math.round(n)} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;
   let i = 0;
@@ -26,6 +26,7 @@ export class Progress {
   private readonly start = Date.now();
   private timer: ReturnType<typeof setInterval> | null = null;
   private shown = false;
+  private everShown = false;
   /** False while stdout (the same terminal) is mid-line: drawing then would split the user's text. */
   private lineClear = true;
 
@@ -54,6 +55,7 @@ export class Progress {
     if (!this.lineClear) return;
     this.out.write(`\r\x1b[K${this.line()}`);
     this.shown = true;
+    this.everShown = true;
   }
 
   /** Call before writing data to a terminal that also shows the meter. */
@@ -73,7 +75,8 @@ export class Progress {
     this.cancelStart();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.shown) {
+    // A last line with the totals, once the meter has been seen at all.
+    if (this.shown || (this.everShown && this.lineClear)) {
       this.out.write(`\r\x1b[K${this.line()}\n`);
       this.shown = false;
     }

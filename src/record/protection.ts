@@ -46,16 +46,16 @@ export const SEAL_WINDOW = 8;
 
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
 
+/** A sealing call's plaintext buffer, for a synchronous AEAD. */
+interface Scratch {
+  buf?: Uint8Array | undefined;
+}
+
 /** One direction's keys. The sequence number is the only state. */
 export class RecordProtection {
   seq = 0;
-  /**
-   * TLSInnerPlaintext scratch, reused while the AEAD is synchronous (it has
-   * consumed its input when it returns). Dropped for good the first time
-   * seal() returns a promise: an async AEAD may read its input later, so from
-   * then on the plaintext is built where its ciphertext will go (below).
-   */
-  private scratch: Uint8Array | null = new Uint8Array(0);
+  /** Set once seal() has returned a promise: the AEAD may read its input late. */
+  private asyncAead = false;
 
   constructor(
     private readonly aead: AeadKey,
@@ -63,17 +63,19 @@ export class RecordProtection {
   ) {}
 
   /**
-   * content || type || zeros (RFC 8446 §5.2), in the scratch buffer or, for
-   * an async AEAD, in `out` at `at`: the record's own ciphertext slot, which
-   * nothing overwrites before this record's AEAD has answered (so no
-   * allocation, and safe even for an AEAD that reads its input late).
+   * content || type || zeros (RFC 8446 §5.2). A synchronous AEAD gets it in
+   * the call's scratch buffer, aligned (noble copies unaligned input) and
+   * reused record after record; it is dropped with the call, so an idle
+   * connection keeps nothing. An async AEAD gets it in `out` at `at`: the
+   * record's own ciphertext slot, which nothing overwrites before this
+   * record's AEAD has answered, so it may read its input as late as it likes.
    */
-  private inner(type: number, content: Uint8Array, padding: number, out: Uint8Array, at: number): Uint8Array {
+  private inner(type: number, content: Uint8Array, padding: number, out: Uint8Array, at: number, scratch: Scratch): Uint8Array {
     const n = content.length + 1 + padding;
     let inner: Uint8Array;
-    if (this.scratch) {
-      if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, MAX_PLAINTEXT + 1));
-      inner = this.scratch.subarray(0, n);
+    if (!this.asyncAead) {
+      if (!scratch.buf || scratch.buf.length < n) scratch.buf = new Uint8Array(n);
+      inner = scratch.buf.subarray(0, n);
     } else {
       inner = out.subarray(at, at + n);
     }
@@ -87,8 +89,15 @@ export class RecordProtection {
    * Starts sealing one record into `out` at `at` (header, then ciphertext
    * and tag); returns a promise only if the AEAD is asynchronous.
    */
-  private sealAt(type: number, content: Uint8Array, padding: number, out: Uint8Array, at: number): Promise<void> | void {
-    const inner = this.inner(type, content, padding, out, at + HEADER_LENGTH);
+  private sealAt(
+    type: number,
+    content: Uint8Array,
+    padding: number,
+    out: Uint8Array,
+    at: number,
+    scratch: Scratch,
+  ): Promise<void> | void {
+    const inner = this.inner(type, content, padding, out, at + HEADER_LENGTH, scratch);
     const len = inner.length + this.aead.tagLength;
     out[at] = ContentType.application_data;
     out[at + 1] = 0x03;
@@ -102,7 +111,9 @@ export class RecordProtection {
       out.set(sealed, at + HEADER_LENGTH);
       return;
     }
-    this.scratch = null;
+    this.asyncAead = true;
+    // The scratch now belongs to that pending call.
+    scratch.buf = undefined;
     return sealed.then((s) => {
       checkSealed(s, len);
       out.set(s, at + HEADER_LENGTH);
@@ -112,7 +123,7 @@ export class RecordProtection {
   /** Encrypts one record: header || AEAD(content || type || zeros). */
   async seal(type: number, content: Uint8Array, padding = 0): Promise<Uint8Array> {
     const out = new Uint8Array(HEADER_LENGTH + content.length + 1 + padding + this.aead.tagLength);
-    await this.sealAt(type, content, padding, out, 0);
+    await this.sealAt(type, content, padding, out, 0, {});
     return out;
   }
 
@@ -140,11 +151,12 @@ export class RecordProtection {
     }
     const out = new Uint8Array(total);
     const inFlight: Promise<void>[] = [];
+    const scratch: Scratch = {};
     let at = 0;
     for (let i = 0; i < count; i++) {
       const content = data.subarray(i * maxFragment, Math.min(data.length, (i + 1) * maxFragment));
       const pad = pads ? pads[i]! : 0;
-      const p = this.sealAt(type, content, pad, out, at);
+      const p = this.sealAt(type, content, pad, out, at, scratch);
       at += HEADER_LENGTH + content.length + 1 + pad + tag;
       if (p) {
         inFlight.push(p);

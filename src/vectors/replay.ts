@@ -6,12 +6,10 @@
 import { fromHex, toHex } from '../codec.js';
 import { nobleProvider } from '../crypto/noble.js';
 import { ClientConnection, type ClientConfig, type ConnectionInfo } from '../handshake/client.js';
-import { CIPHER_SUITES, ExtensionType as ET, SIGNATURE_SCHEMES } from '../handshake/constants.js';
+import { CIPHER_SUITES, SIGNATURE_SCHEMES } from '../handshake/constants.js';
 import { decodeClientHello, type ClientHello } from '../handshake/messages.js';
 import type { StoredSession } from '../handshake/session.js';
 import { spkiOfCertificate } from '../verify/cert.js';
-
-type Extension = ClientHello['extensions'][number];
 
 export interface TraceEntry {
   readonly label: string;
@@ -49,50 +47,25 @@ export function scriptedRandom(values: readonly string[]): (n: number) => Uint8A
 
 /**
  * The RFC's client offers code points puretls does not implement (ffdhe
- * groups, SHA-1 schemes, renegotiation_info, padding...). The shaper keeps
- * every extension puretls builds whose bytes equal the RFC's (and records
- * it), takes the rest from the RFC's hello, in the RFC's order.
- *
- * The core appends early_data just before pre_shared_key; RFC 8448 §4 puts
- * it after key_share. `keepEarlyDataAt` re-inserts it at the RFC's position
- * so the binder covers the same bytes.
+ * groups, SHA-1 schemes, renegotiation_info...). The shaper keeps every
+ * extension puretls builds whose bytes equal the RFC's (and records it),
+ * takes the rest from the RFC's hello, in the RFC's order. The core then
+ * recomputes padding and pre_shared_key, leaving early_data where it is.
  */
-function shaper(rfcHelloHex: string, matched: number[]): (hello: ClientHello) => void {
+export function rfcHelloShaper(rfcHelloHex: string, matched: number[]): (hello: ClientHello) => void {
   const rfc = decodeClientHello(fromHex(rfcHelloHex).subarray(4));
-  const rfcOrder = rfc.extensions.map((e) => e.type);
   return (hello) => {
     const ours = new Map(hello.extensions.map((e) => [e.type, e.data]));
-    const shaped = rfc.extensions
-      .filter((e) => e.type !== ET.pre_shared_key && e.type !== ET.early_data)
-      .map((e) => {
-        const mine = ours.get(e.type);
-        if (mine && toHex(mine) === toHex(e.data)) {
-          matched.push(e.type);
-          return { type: e.type, data: mine };
-        }
-        return e;
-      });
-    hello.extensions = rfcOrder.includes(ET.early_data) ? keepEarlyDataAt(shaped, rfcOrder) : shaped;
+    hello.extensions = rfc.extensions.map((e) => {
+      const mine = ours.get(e.type);
+      if (mine && toHex(mine) === toHex(e.data)) {
+        matched.push(e.type);
+        return { type: e.type, data: mine };
+      }
+      return e;
+    });
     hello.cipherSuites = rfc.cipherSuites;
   };
-}
-
-/** An extension list whose filter()/push() keep early_data where the RFC has it. */
-function keepEarlyDataAt(exts: Extension[], rfcOrder: readonly number[]): Extension[] {
-  const after = rfcOrder[rfcOrder.indexOf(ET.early_data) - 1];
-  class Ordered extends Array<Extension> {
-    override push(...items: Extension[]): number {
-      for (const item of items) {
-        const at = item.type === ET.early_data ? this.findIndex((e) => e.type === after) : -1;
-        if (at >= 0) this.splice(at + 1, 0, item);
-        else super.push(item);
-      }
-      return this.length;
-    }
-  }
-  const list = new Ordered();
-  for (const e of exts) Array.prototype.push.call(list, e);
-  return list;
 }
 
 export interface RunOptions {
@@ -154,7 +127,7 @@ export function startRun(options: RunOptions): Run {
     keyUpdateAfterRecords: 2 ** 24,
     now: () => 0,
     trace: (label, value) => trace.push({ label, value: value.slice() }),
-    customizeClientHello: shaper(options.rfcHello, ownExtensions),
+    customizeClientHello: rfcHelloShaper(options.rfcHello, ownExtensions),
     ...options.overrides,
   };
   const core = new ClientConnection(config, {

@@ -4,7 +4,8 @@
  * future out, and an async connect. Streams from a host (or from jco's
  * generated p3 glue) may be WHATWG streams, async iterables of bytes or
  * chunks, or readers with `read({ count })`; we return WHATWG streams,
- * which are async iterables of Uint8Array chunks.
+ * which are async iterables of Uint8Array chunks and end (never error) when
+ * the connection fails: the futures say why.
  *
  *   --map 'wasi:tls/client@0.3.0-draft=puretls/wasi#client'
  *   --map 'wasi:tls/types@0.3.0-draft=puretls/wasi#clientTypes'
@@ -106,6 +107,32 @@ export function toByteStream(source: ByteSource): ReadableStream<Uint8Array> {
   throw new TlsError('BAD_CONFIG', 'not a byte stream');
 }
 
+/**
+ * A component-model stream has no error state: it just ends, and the error
+ * travels in the future next to it. jco fails the whole guest task when a
+ * host stream errors, so the errors stop here.
+ */
+function endOnError(src: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = src.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(ctl) {
+        try {
+          const { value, done } = await reader.read();
+          if (done) ctl.close();
+          else ctl.enqueue(value);
+        } catch {
+          ctl.close();
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 /** Builds the `client` interface object with fixed options (in-process: callbacks are fine). */
 export function createClientInterface(options?: ConnectorOptions): { Connector: typeof Connector } {
   class BoundConnector extends Connector {
@@ -128,13 +155,13 @@ export class Connector {
   /** Cleartext in; ciphertext for the network out. Ending `cleartext` sends close_notify. */
   send(cleartext: ByteSource): [ReadableStream<Uint8Array>, Promise<Result<void, WasiTlsError>>] {
     const [ciphertext, sent] = this.#core.send(toByteStream(cleartext));
-    return [ciphertext, settle(sent)];
+    return [endOnError(ciphertext), settle(sent)];
   }
 
   /** Ciphertext from the network in; cleartext out. The future is ok on the server's close_notify. */
   receive(ciphertext: ByteSource): [ReadableStream<Uint8Array>, Promise<Result<void, WasiTlsError>>] {
     const [plaintext, received] = this.#core.receive(toByteStream(ciphertext));
-    return [plaintext, settle(received)];
+    return [endOnError(plaintext), settle(received)];
   }
 
   /** The WIT's `static async func(this: connector, server-name)`; rejects with a WasiTlsError. */

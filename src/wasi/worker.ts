@@ -55,15 +55,17 @@ export default function createExtension(ctx: WorkerExtensionContext): WorkerExte
     const [plaintext, received] = connector.receive(readNode(network));
     const flushed = pipeToNode(ciphertext, toNetwork).catch(() => undefined);
     sent.catch((e: unknown) => cleartext.fail(asError(e)));
+    let connection = 0;
     // Both directions over and our last record out: nothing more will use the socket.
     void Promise.allSettled([sent, received, flushed]).then(() => {
       network.destroy();
       toNetwork.destroy();
+      live.delete(connection);
     });
 
     const result = connector.connect(serverName).then(
       (info): HandshakeResult => {
-        const connection = ++nextId;
+        connection = ++nextId;
         live.set(connection, cleartext);
         return {
           connection,

@@ -304,7 +304,7 @@ describe('puretls vectors', () => {
     expect(ticks).toBeGreaterThan(100);
     expect(r.stdout).toContain(`${ticks} values checked: ${ticks} ✓, 0 ✗\n`);
     expect(r.stdout).toContain('  ✓ derive secret "tls13 c hs traffic"\n');
-    expect(r.stdout).toContain('  ✓ {client} send handshake record (EndOfEarlyData, Finished)\n');
+    expect(r.stdout).toContain('  ✓ {client} send handshake records (EndOfEarlyData, Finished)\n');
   });
 
   it('--section 3 --trace prints §3\'s trace in the RFC layout with the RFC\'s bytes', async () => {

@@ -141,11 +141,11 @@ describe('RFC 8448 §3 Simple 1-RTT Handshake, webcrypto provider', () => {
     const r = await runSimple();
     expect(r.sent.map(hex)).toEqual([v.clientHelloRecord]);
     await r.core.receive(fromHex(v.serverHelloRecord));
-    expect(r.trace.get('shared_secret')).toBe(v.sharedSecret);
-    expect(r.trace.get('handshake_secret')).toBe(v.handshakeSecret);
+    expect(r.traced.get('shared_secret')).toBe(v.sharedSecret);
+    expect(r.traced.get('handshake_secret')).toBe(v.handshakeSecret);
     await r.core.receive(fromHex(v.serverHandshakeRecord));
-    expect(r.trace.get('finished')).toBe(v.serverFinished);
-    expect(r.trace.get('client Finished')).toBe(v.clientFinished);
+    expect(r.traced.get('finished')).toBe(v.serverFinished);
+    expect(r.traced.get('client Finished')).toBe(v.clientFinished);
     expect(r.sent.slice(1).map(hex)).toEqual([v.clientFinishedRecord]);
     expect(r.info).toMatchObject({ cipherSuite: 'TLS_AES_128_GCM_SHA256', group: 'x25519', signatureScheme: 'rsa_pss_rsae_sha256' });
     await r.core.receive(fromHex(v.newSessionTicketRecord));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TlsError, type AlertName, type ErrorCode } from '../../src/errors.js';
 import type { ConnectionInfo } from '../../src/handshake/client.js';
 import { connect, type NodeConnectOptions, type TlsConnection } from '../../src/node.js';
-import { loadCert } from '../peers/fixtures.js';
+import { loadCert, type ServerCertName } from '../peers/fixtures.js';
 import { ScriptedServer, seededRandom, type ScriptedPeer, type Script } from '../peers/scripted-server.js';
 
 export interface HostileCase {
@@ -28,6 +28,8 @@ export interface HostileCase {
   wire?: boolean;
   /** The received alert carried by ALERT_RECEIVED / CONNECTION_CLOSED errors. */
   receivedAlert?: number;
+  /** The scripted server's certificate and key (default server-p256). */
+  identity?: ServerCertName;
   script: Script<void>;
   /** Extra checks on the outcome. */
   check?: (outcome: Outcome) => void | Promise<void>;
@@ -86,7 +88,7 @@ async function drain(conn: TlsConnection): Promise<{ data: string; error: unknow
 
 /** Runs one case against `server` and returns what happened. */
 export async function runCase(server: ScriptedServer, c: HostileCase): Promise<Outcome> {
-  const job = server.next(c.script, { random: seededRandom(`server:${c.name}`) });
+  const job = server.next(c.script, { random: seededRandom(`server:${c.name}`), ...(c.identity ? { identity: c.identity } : {}) });
   const started = performance.now();
   let error: unknown = null;
   let connected = false;

@@ -67,6 +67,38 @@ describe('handshake message limits', () => {
   });
 });
 
+describe('limit options', () => {
+  it('a limit that is not a positive integer is refused with BAD_CONFIG', async () => {
+    for (const limits of [{ maxHandshakeMessage: 0 }, { maxCertificateChain: 1.5 }, { maxPostHandshakePerSecond: -1 }, { maxBufferedPlaintext: Number.NaN }]) {
+      const socket = await dial(server.port);
+      const err = await connect(options('bad limits', socket, limits)).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'BAD_CONFIG' });
+      socket.destroy();
+    }
+  });
+});
+
+describe('limit options, through a dialled socket', () => {
+  it('a bad limit leaves no socket open', async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = sockets();
+    let during = -1;
+    const job = server.next(async (p) => {
+      await sleep(300); // hold the server side open: only the client's socket may close
+      during = sockets();
+      p.destroy();
+    });
+    const err = await connect({ ...clientOptions(server.port, 'bad limits dialled'), limits: { maxBufferedCiphertext: -5 } }).catch((e: unknown) => e);
+    // Refusing before dialling is as good as closing what was dialled.
+    await Promise.race([job.catch(() => undefined), sleep(600)]);
+    server.clearPending();
+    await job.catch(() => undefined);
+    // Only the server's end of the connection may be left while the script holds it.
+    if (during !== -1) expect(during - before, 'client sockets left open').toBeLessThanOrEqual(1);
+    expect(err).toMatchObject({ code: 'BAD_CONFIG' });
+  });
+});
+
 describe('buffered plaintext (a reader that does not read)', () => {
   const TOTAL = 3 << 20;
 
@@ -101,7 +133,7 @@ describe('buffered plaintext (a reader that does not read)', () => {
   });
 
   it('buffered plaintext: limits.maxBufferedPlaintext raises the bound', async () => {
-    const r = await flood('plaintext 2 MiB', { maxBufferedPlaintext: 2 << 20 } as Limits);
+    const r = await flood('plaintext 2 MiB', { maxBufferedPlaintext: 2 << 20 });
     expect(r.bytesRead).toBeGreaterThan(1 << 20);
     expect(r.received).toBe(TOTAL);
   });
@@ -147,7 +179,7 @@ describe('buffered ciphertext (a network that does not drain)', () => {
   });
 
   it('buffered ciphertext: limits.maxBufferedCiphertext raises the bound', async () => {
-    const held = await stall('ciphertext 2 MiB', { maxBufferedCiphertext: 2 << 20 } as Limits);
+    const held = await stall('ciphertext 2 MiB', { maxBufferedCiphertext: 2 << 20 });
     expect(held).toBeGreaterThan(1 << 20);
   });
 });

@@ -35,6 +35,8 @@ export interface ConnectEngineOptions {
   /** Passed to connector.connect(); default 'localhost'. */
   serverName?: string;
   connector: ConnectorOptions;
+  /** Called with the TCP socket once connected (e.g. to learn its localPort). */
+  onSocket?: (socket: net.Socket) => void;
 }
 
 export const enc = (s: string) => new TextEncoder().encode(s);
@@ -101,6 +103,7 @@ export async function connectEngine(options: ConnectEngineOptions): Promise<Engi
   const socket = net.connect({ port: options.port, host: options.host ?? '127.0.0.1', allowHalfOpen: true });
   socket.setNoDelay(true);
   await once(socket, 'connect');
+  options.onSocket?.(socket);
 
   const connector = new Connector(options.connector);
   const cleartext = new TransformStream<Uint8Array, Uint8Array>();

@@ -57,8 +57,11 @@ interface Peer {
   readonly port: number;
   /** Call before connecting; pass the result to view(). */
   mark(): number;
-  /** Wait until the server is done with the connection started after `mark`. */
-  view(mark: number): Promise<ServerView>;
+  /**
+   * Wait until the server is done with the connection started after `mark`
+   * (for the Node peer: the one from `clientPort`, when known).
+   */
+  view(mark: number, clientPort?: number): Promise<ServerView>;
   /** The reply the server sends for one line of input. */
   reply(line: string): string;
   stop(): Promise<void>;
@@ -104,8 +107,8 @@ async function startPeer(kind: PeerKind, o: PeerOptions): Promise<Peer> {
     kind,
     port: server.port,
     mark: () => server.connections.length,
-    async view(index) {
-      const c = await server.closedConnection(index);
+    async view(index, clientPort) {
+      const c = await (clientPort === undefined ? server.closedConnection(index) : server.closedConnectionFrom(clientPort));
       return {
         clientHellos: c.observer.clientHellos,
         serverHellos: c.observer.serverHellos,
@@ -134,7 +137,13 @@ function rootFor(fixture: ServerCertName): string {
  */
 async function roundTrip(peer: Peer, connector: ConnectorOptions, serverName = 'localhost') {
   const mark = peer.mark();
-  const conn = await connectEngine({ port: peer.port, serverName, connector: { sessions: false, ...connector } });
+  let clientPort: number | undefined;
+  const conn = await connectEngine({
+    port: peer.port,
+    serverName,
+    connector: { sessions: false, ...connector },
+    onSocket: (s) => (clientPort = s.localPort),
+  });
   try {
     for (const line of ['hello from puretls\n', `${'0123456789abcdef'.repeat(64)}\n`]) {
       await conn.write(line);
@@ -145,7 +154,7 @@ async function roundTrip(peer: Peer, connector: ConnectorOptions, serverName = '
   } finally {
     conn.destroy();
   }
-  const view = await peer.view(mark);
+  const view = await peer.view(mark, clientPort);
   return { info: conn.info, view };
 }
 
@@ -282,9 +291,11 @@ describe.each(PEERS)('%s peer', (kind) => {
       const peer = await startPeer(kind, { fixture });
       try {
         const mark = peer.mark();
+        let clientPort: number | undefined;
         const error = await connectEngine({
           port: peer.port,
           serverName,
+          onSocket: (s) => (clientPort = s.localPort),
           connector: { ca: loadCert('root').cert, cipherSuites: [...SUITES], groups: [...GROUPS], sessions: false },
         }).then(
           (conn) => {
@@ -299,7 +310,7 @@ describe.each(PEERS)('%s peer', (kind) => {
         expect(tlsError.alert).toBe(alert);
         expect(tlsError.toDebugString()).toContain(code);
 
-        const view = await peer.view(mark);
+        const view = await peer.view(mark, clientPort);
         expect(view.clientAlerts, view.detail).toEqual([alert]);
       } finally {
         await peer.stop();
@@ -313,8 +324,10 @@ describe('bulk data', () => {
     const peer = await startPeer('node', { fixture: 'server-p256' });
     try {
       const mark = peer.mark();
+      let clientPort: number | undefined;
       const conn = await connectEngine({
         port: peer.port,
+        onSocket: (s) => (clientPort = s.localPort),
         connector: { ca: rootFor('server-p256'), cipherSuites: [...SUITES], groups: [...GROUPS], sessions: false },
       });
       const size = 1 << 20;
@@ -327,7 +340,7 @@ describe('bulk data', () => {
       expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true);
       await conn.close();
       conn.destroy();
-      const view = await peer.view(mark);
+      const view = await peer.view(mark, clientPort);
       expect(view.clientAlerts, view.detail).toEqual(['close_notify']);
     } finally {
       await peer.stop();

@@ -48,6 +48,8 @@ export interface NodeTlsServerOptions {
 
 export interface NodeServerConnection {
   readonly id: number;
+  /** The client's TCP port (match it with the client socket's localPort). */
+  readonly remotePort: number | undefined;
   /** Wire-level view (hellos, client alerts, close_notify, ...). */
   readonly observer: ConnectionObserver;
   /** The server-side TLS socket, once the handshake completed. */
@@ -90,6 +92,11 @@ export interface NodeTlsServer {
   connection(index: number, timeoutMs?: number): Promise<NodeServerConnection>;
   /** Resolves once connection `index` has fully closed. */
   closedConnection(index: number, timeoutMs?: number): Promise<NodeServerConnection>;
+  /**
+   * Resolves once the connection from the client's local port `clientPort` has
+   * fully closed (immune to stray connections from other processes).
+   */
+  closedConnectionFrom(clientPort: number, timeoutMs?: number): Promise<NodeServerConnection>;
   stop(): Promise<void>;
 }
 
@@ -205,6 +212,7 @@ export async function startNodeTlsServer(options: NodeTlsServerOptions): Promise
     const closed = new Promise<void>((r) => (resolveClosed = r));
     const conn: NodeServerConnection = {
       id: connections.length,
+      remotePort: raw.remotePort,
       observer,
       secure: false,
       get cipherSuite() {
@@ -296,6 +304,12 @@ export async function startNodeTlsServer(options: NodeTlsServerOptions): Promise
     connection: (index, timeoutMs = 10_000) => waitFor(() => connections[index], timeoutMs, `connection #${index}`),
     closedConnection: (index, timeoutMs = 10_000) =>
       waitFor(() => (connections[index]?.isClosed ? connections[index] : undefined), timeoutMs, `connection #${index} to close`),
+    closedConnectionFrom: (clientPort, timeoutMs = 10_000) =>
+      waitFor(
+        () => connections.find((c) => c.remotePort === clientPort && c.isClosed),
+        timeoutMs,
+        `the connection from port ${clientPort} to close`,
+      ),
     stop() {
       stopping ??= (async () => {
         const closing = new Promise<void>((r) => tap.close(() => r()));

@@ -148,13 +148,14 @@ describe.each(VALID_SERVER_CERTS)('node tls server with %s', (fixture) => {
   });
 
   it('handshakes, echoes, and sees the client close_notify', async () => {
-    const index = server.connections.length;
     const socket = await nodeConnect(server.port, { ca: rootPem(fixture) });
+    const clientPort = socket.localPort!;
     expect(socket.authorized).toBe(true);
     socket.write('ping');
     expect((await readBytes(socket, 4)).toString()).toBe('ping');
     await closeGracefully(socket);
-    const conn = await server.closedConnection(index);
+    const conn = await server.closedConnectionFrom(clientPort);
+    expect(conn.remotePort).toBe(clientPort);
     expect(conn.secure).toBe(true);
     expect(conn.protocol).toBe('TLSv1.3');
     expect(conn.cipher).toBe(conn.cipherSuite);
@@ -176,11 +177,12 @@ describe('server-side records of what was negotiated', () => {
     const server = await startNodeTlsServer({ fixture: 'server-p256', ciphers: [suite], groups: ['secp384r1'] });
     try {
       const socket = await nodeConnect(server.port, { ca: rootPem('server-p256'), ecdhCurve: 'X25519:P-256:P-384' });
+      const clientPort = socket.localPort!;
       expect(socket.getCipher().standardName).toBe(suite);
       socket.write('x');
       await readBytes(socket, 1);
       await closeGracefully(socket);
-      const conn = await server.closedConnection(0);
+      const conn = await server.closedConnectionFrom(clientPort);
       expect(conn.cipher).toBe(suite);
       expect(conn.cipherSuite).toBe(suite);
       // The Node client only sends an x25519 key share: the server asks again.
@@ -217,11 +219,12 @@ describe('server-side records of what was negotiated', () => {
       const raw = net.connect(server.port, '127.0.0.1');
       await once(raw, 'connect');
       const socket = await nodeConnect(server.port, { socket: raw, ca: rootPem('server-p256') });
+      const clientPort = socket.localPort!;
       socket.write('x');
       await readBytes(socket, 1);
       raw.end(); // TCP FIN under the TLS layer: no close_notify
       raw.once('end', () => socket.destroy());
-      const conn = await server.closedConnection(0);
+      const conn = await server.closedConnectionFrom(clientPort);
       expect(conn.observer.clientSentCloseNotify).toBe(false);
       expect(conn.observer.clientApplicationBytes).toBe(1);
     } finally {
@@ -235,6 +238,7 @@ describe('1 MiB each way through the node echo server', () => {
     const server = await startNodeTlsServer({ fixture: 'server-p256' });
     try {
       const socket = await nodeConnect(server.port, { ca: rootPem('server-p256') });
+      const clientPort = socket.localPort!;
       const data = Buffer.alloc(1 << 20);
       for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 12)) & 0xff;
       const reading = readBytes(socket, data.length);
@@ -243,7 +247,7 @@ describe('1 MiB each way through the node echo server', () => {
       expect(back.length).toBe(data.length);
       expect(back.equals(data)).toBe(true);
       await closeGracefully(socket);
-      const conn = await server.closedConnection(0);
+      const conn = await server.closedConnectionFrom(clientPort);
       expect(conn.observer.clientApplicationBytes).toBe(data.length);
       expect(conn.bytesSent).toBe(data.length);
     } finally {
@@ -315,10 +319,11 @@ describe('client certificates (mTLS plumbing)', () => {
     try {
       const client = loadCert(name);
       const socket = await nodeConnect(server.port, { ca: rootPem('server-p256'), cert: client.cert, key: client.key });
+      const clientPort = socket.localPort!;
       socket.write('m');
       await readBytes(socket, 1);
       await closeGracefully(socket);
-      const conn = await server.closedConnection(0);
+      const conn = await server.closedConnectionFrom(clientPort);
       expect(conn.authorized).toBe(true);
       expect(Buffer.from(conn.peerCertificate!).equals(Buffer.from(client.certDer))).toBe(true);
       expect(conn.observer.clientProtectedHandshake).toEqual(['certificate', 'certificate_verify', 'finished']);

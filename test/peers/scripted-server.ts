@@ -180,7 +180,7 @@ export class PeerKeys {
 // ---------------------------------------------------------------------------
 
 class ByteQueue {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private ended = false;
   private wake: (() => void) | null = null;
   /** Every byte the client sent, for tests that look at the raw wire. */
@@ -273,6 +273,12 @@ export interface ServerHelloOptions {
   selectedVersion?: number | null;
   /** Edits the extension list (default: supported_versions, key_share). */
   extensions?: (exts: Extension[]) => Extension[];
+  /** Accept this PSK (RFC 8446 §4.2.11): the key schedule starts from it. */
+  psk?: Uint8Array;
+  /** selected_identity sent in pre_shared_key (default 0; needs `psk` or `pskClaimOnly`). */
+  selectedIdentity?: number;
+  /** Send pre_shared_key without using a PSK in the key schedule. */
+  pskClaimOnly?: boolean;
   /** Applied to the encoded message before it enters the transcript. */
   mutate?: Mutate;
 }
@@ -393,7 +399,7 @@ export class ScriptedPeer {
   serverAppSecret: Uint8Array | null = null;
   clientAppSecret: Uint8Array | null = null;
   private master: Uint8Array | null = null;
-  private pendingHandshake = new Uint8Array(0);
+  private pendingHandshake: Uint8Array = new Uint8Array(0);
   private closed = false;
 
   constructor(
@@ -668,6 +674,7 @@ export class ScriptedPeer {
     if (publicKey) {
       exts.push(ext(ET.key_share, serverKeyShareData(opts.claimGroup ?? share?.group ?? GROUPS.x25519, publicKey)));
     }
+    if (opts.psk || opts.pskClaimOnly) exts.push(ext(ET.pre_shared_key, u16(opts.selectedIdentity ?? 0)));
     let msg = encodeServerHello({
       legacyVersion: opts.legacyVersion ?? 0x0303,
       random: opts.random ?? this.random(32),
@@ -679,7 +686,7 @@ export class ScriptedPeer {
     if (opts.mutate) msg = opts.mutate(msg);
     this.transcript.push(msg);
     if (shared) {
-      const hs = handshakeSecret(this.hash, earlySecret(this.hash), shared);
+      const hs = handshakeSecret(this.hash, earlySecret(this.hash, opts.psk), shared);
       const th = this.transcriptHash();
       this.clientHsSecret = deriveSecret(this.hash, hs, 'c hs traffic', th);
       this.serverHsSecret = deriveSecret(this.hash, hs, 's hs traffic', th);
@@ -727,7 +734,7 @@ export class ScriptedPeer {
     return msg;
   }
 
-  buildCertificateRequest(exts?: readonly Extension[], context = new Uint8Array(0), mutate?: Mutate): Uint8Array {
+  buildCertificateRequest(exts?: readonly Extension[], context: Uint8Array = new Uint8Array(0), mutate?: Mutate): Uint8Array {
     const defaults = [ext(ET.signature_algorithms, new Writer().vec(2, (w) => w.u16(0x0403).u16(0x0804).u16(0x0807)).finish())];
     let msg = encodeCertificateRequest({ context, extensions: [...(exts ?? defaults)] });
     if (mutate) msg = mutate(msg);
@@ -850,6 +857,7 @@ export class ScriptedPeer {
 // ---------------------------------------------------------------------------
 
 export type Script<T> = (peer: ScriptedPeer) => Promise<T>;
+export type { Extension };
 
 interface Pending {
   script: Script<unknown>;
@@ -913,6 +921,13 @@ export class ScriptedServer {
         reject,
       });
     });
+  }
+
+  /** Drops scripts no connection has taken yet (their promises reject); returns how many. */
+  clearPending(): number {
+    const jobs = this.queue.splice(0);
+    for (const j of jobs) j.reject(new Error('scripted server: no connection came for this script'));
+    return jobs.length;
   }
 
   /** Connections still open. */

@@ -51,19 +51,19 @@ describe('RFC 8448 §4 Resumed 0-RTT Handshake', () => {
       s4.clientHello,
     );
     await r.core.start();
-    expect(r.trace.get('ClientHello')).toBe(s4.clientHello);
-    expect(r.trace.get('binder_key')).toBe(s4.binderKey);
-    expect(r.trace.get('early_secret')).toBe(s4.earlySecret);
-    expect(r.trace.get('client_early_traffic_secret')).toBe(s4.clientEarlyTrafficSecret);
+    expect(r.traced.get('ClientHello')).toBe(s4.clientHello);
+    expect(r.traced.get('binder_key')).toBe(s4.binderKey);
+    expect(r.traced.get('early_secret')).toBe(s4.earlySecret);
+    expect(r.traced.get('client_early_traffic_secret')).toBe(s4.clientEarlyTrafficSecret);
     expect(r.sent.map(hex)).toEqual([s4.clientHelloRecord]);
 
     await r.core.write(fromHex(s4.earlyData));
     expect(hex(r.sent[1]!)).toBe(s4.earlyDataRecord);
 
     await r.core.receive(fromHex(s4.serverHelloRecord + s4.serverHandshakeRecord));
-    expect(r.trace.get('handshake_secret')).toBe(s4.handshakeSecret);
-    expect(r.trace.get('client_application_traffic_secret_0')).toBe(s4.clientApplicationTrafficSecret);
-    expect(r.trace.get('resumption_master_secret')).toBe(s4.resumptionMasterSecret);
+    expect(r.traced.get('handshake_secret')).toBe(s4.handshakeSecret);
+    expect(r.traced.get('client_application_traffic_secret_0')).toBe(s4.clientApplicationTrafficSecret);
+    expect(r.traced.get('resumption_master_secret')).toBe(s4.resumptionMasterSecret);
     expect(r.sent.slice(2).map(hex)).toEqual([s4.endOfEarlyDataRecord, s4.clientFinishedRecord]);
     expect(r.info).toMatchObject({ resumed: true, earlyDataAccepted: true, signatureScheme: null });
 
@@ -91,9 +91,9 @@ describe('RFC 8448 §5 HelloRetryRequest', () => {
     await r.core.receive(fromHex(s5.helloRetryRequestRecord));
     expect(hex(r.sent[1]!)).toBe(s5.clientHello2Record);
     await r.core.receive(fromHex(s5.serverHelloRecord + s5.serverHandshakeRecord));
-    expect(r.trace.get('shared_secret')).toBe(s5.sharedSecret);
-    expect(r.trace.get('client_handshake_traffic_secret')).toBe(s5.clientHandshakeTrafficSecret);
-    expect(r.trace.get('resumption_master_secret')).toBe(s5.resumptionMasterSecret);
+    expect(r.traced.get('shared_secret')).toBe(s5.sharedSecret);
+    expect(r.traced.get('client_handshake_traffic_secret')).toBe(s5.clientHandshakeTrafficSecret);
+    expect(r.traced.get('resumption_master_secret')).toBe(s5.resumptionMasterSecret);
     expect(hex(r.sent[2]!)).toBe(s5.clientFinishedRecord);
     expect(r.info).toMatchObject({ helloRetryRequest: true, group: 'secp256r1' });
     await r.core.close();
@@ -133,10 +133,10 @@ describe('RFC 8448 §6 Client Authentication', () => {
     await r.core.start();
     expect(r.sent.map(hex)).toEqual([s6.clientHelloRecord]);
     await r.core.receive(fromHex(s6.serverHelloRecord + s6.serverHandshakeRecord));
-    expect(r.trace.get('certificate_request')).toBe(s6.certificateRequest);
+    expect(r.traced.get('certificate_request')).toBe(s6.certificateRequest);
     expect(signedChecked).toBe(true);
     expect(hex(r.sent[1]!)).toBe(s6.clientHandshakeRecord);
-    expect(r.trace.get('resumption_master_secret')).toBe(s6.resumptionMasterSecret);
+    expect(r.traced.get('resumption_master_secret')).toBe(s6.resumptionMasterSecret);
     expect(r.info).toMatchObject({ clientCertificateSent: true, signatureScheme: 'ecdsa_secp256r1_sha256' });
     await r.core.close();
     expect(hex(r.sent[2]!)).toBe(s6.clientAlertRecord);
@@ -160,7 +160,7 @@ describe('RFC 8448 §7 Compatibility Mode', () => {
     // The server's change_cipher_spec sits between its ServerHello and its encrypted flight.
     await r.core.receive(fromHex(s7.serverHelloRecord + s7.changeCipherSpecRecord + s7.serverHandshakeRecord));
     expect(r.sent.slice(1).map(hex)).toEqual([s7.changeCipherSpecRecord, s7.clientFinishedRecord]);
-    expect(r.trace.get('resumption_master_secret')).toBe(s7.resumptionMasterSecret);
+    expect(r.traced.get('resumption_master_secret')).toBe(s7.resumptionMasterSecret);
     await r.core.close();
     expect(hex(r.sent[3]!)).toBe(s7.clientAlertRecord);
   });

@@ -30,32 +30,32 @@ describe('RFC 8448 §3 Simple 1-RTT Handshake', () => {
     expect(r.sent.map(hex)).toEqual([v.clientHelloRecord]);
     // server_name, key_share, supported_versions, psk_key_exchange_modes and
     // record_size_limit are puretls's own encodings, equal to the RFC's.
-    expect(new Set(r.ownExtensionsMatched)).toEqual(
+    expect(new Set(r.ownExtensions)).toEqual(
       new Set([ET.server_name, ET.key_share, ET.supported_versions, ET.psk_key_exchange_modes, ET.record_size_limit]),
     );
-    expect(r.trace.get('ClientHello')).toBe(v.clientHello);
+    expect(r.traced.get('ClientHello')).toBe(v.clientHello);
   });
 
   it('derives every secret, decrypts the server flight and sends the exact Finished record', async () => {
     const r = await runSimple();
     await r.core.receive(fromHex(v.serverHelloRecord));
-    expect(r.trace.get('shared_secret')).toBe(v.sharedSecret);
-    expect(r.trace.get('early_secret')).toBe(v.earlySecret);
-    expect(r.trace.get('handshake_secret')).toBe(v.handshakeSecret);
-    expect(r.trace.get('client_handshake_traffic_secret')).toBe(v.clientHandshakeTrafficSecret);
-    expect(r.trace.get('server_handshake_traffic_secret')).toBe(v.serverHandshakeTrafficSecret);
-    expect(r.trace.get('master_secret')).toBe(v.masterSecret);
+    expect(r.traced.get('shared_secret')).toBe(v.sharedSecret);
+    expect(r.traced.get('early_secret')).toBe(v.earlySecret);
+    expect(r.traced.get('handshake_secret')).toBe(v.handshakeSecret);
+    expect(r.traced.get('client_handshake_traffic_secret')).toBe(v.clientHandshakeTrafficSecret);
+    expect(r.traced.get('server_handshake_traffic_secret')).toBe(v.serverHandshakeTrafficSecret);
+    expect(r.traced.get('master_secret')).toBe(v.masterSecret);
 
     await r.core.receive(fromHex(v.serverHandshakeRecord));
-    expect(r.trace.get('encrypted_extensions')).toBe(v.encryptedExtensions);
-    expect(r.trace.get('certificate')).toBe(v.certificate);
-    expect(r.trace.get('certificate_verify')).toBe(v.certificateVerify);
-    expect(r.trace.get('finished')).toBe(v.serverFinished);
-    expect(r.trace.get('client_application_traffic_secret_0')).toBe(v.clientApplicationTrafficSecret);
-    expect(r.trace.get('server_application_traffic_secret_0')).toBe(v.serverApplicationTrafficSecret);
-    expect(r.trace.get('exporter_master_secret')).toBe(v.exporterMasterSecret);
-    expect(r.trace.get('client Finished')).toBe(v.clientFinished);
-    expect(r.trace.get('resumption_master_secret')).toBe(v.resumptionMasterSecret);
+    expect(r.traced.get('encrypted_extensions')).toBe(v.encryptedExtensions);
+    expect(r.traced.get('certificate')).toBe(v.certificate);
+    expect(r.traced.get('certificate_verify')).toBe(v.certificateVerify);
+    expect(r.traced.get('finished')).toBe(v.serverFinished);
+    expect(r.traced.get('client_application_traffic_secret_0')).toBe(v.clientApplicationTrafficSecret);
+    expect(r.traced.get('server_application_traffic_secret_0')).toBe(v.serverApplicationTrafficSecret);
+    expect(r.traced.get('exporter_master_secret')).toBe(v.exporterMasterSecret);
+    expect(r.traced.get('client Finished')).toBe(v.clientFinished);
+    expect(r.traced.get('resumption_master_secret')).toBe(v.resumptionMasterSecret);
     expect(r.sent.slice(1).map(hex)).toEqual([v.clientFinishedRecord]);
     expect(r.info).toMatchObject({
       cipherSuite: 'TLS_AES_128_GCM_SHA256',

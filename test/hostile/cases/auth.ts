@@ -128,6 +128,45 @@ export const authCases: HostileCase[] = [
     script: (p) => withCertificateVerify(p, { scheme: 0x0401 }),
   },
   {
+    name: 'CertificateVerify: rsa_pss_pss_sha256 claimed for an rsaEncryption key',
+    rfc: '§4.2.3, §4.4.3',
+    code: 'ILLEGAL_PARAMETER',
+    alert: 'illegal_parameter',
+    identity: 'server-rsa2048',
+    script: (p) => withCertificateVerify(p, { scheme: 0x0809 }),
+  },
+  {
+    name: 'CertificateVerify: PKCS#1 v1.5 signature sent as rsa_pss_rsae_sha256',
+    rfc: '§4.2.3, §4.4.3',
+    code: 'DECRYPT_ERROR',
+    alert: 'decrypt_error',
+    identity: 'server-rsa2048',
+    script: (p) => withCertificateVerify(p, { signWith: { kind: 'rsa-pkcs1', hash: 'SHA-256' } }),
+  },
+  {
+    name: 'CertificateVerify: ECDSA scheme claimed for an Ed25519 key',
+    rfc: '§4.4.3',
+    code: 'ILLEGAL_PARAMETER',
+    alert: 'illegal_parameter',
+    identity: 'server-ed25519',
+    script: (p) => withCertificateVerify(p, { scheme: 0x0403 }),
+  },
+  {
+    name: 'CertificateVerify: Ed25519 signature with one bit flipped',
+    rfc: '§4.4.3',
+    code: 'DECRYPT_ERROR',
+    alert: 'decrypt_error',
+    identity: 'server-ed25519',
+    async script(p) {
+      await toEncrypted(p);
+      const ee = p.buildEncryptedExtensions();
+      const cert = p.buildCertificate();
+      const sig = (await nobleProvider.sign({ kind: 'ed25519' }, p.identity.key, p.signedContent())).slice();
+      sig[10]! ^= 0x01;
+      await p.send([ee, cert, await p.buildCertificateVerify({ signature: sig }), p.buildFinished()]);
+    },
+  },
+  {
     name: 'CertificateVerify: an unknown scheme',
     rfc: '§4.4.3',
     code: 'ILLEGAL_PARAMETER',

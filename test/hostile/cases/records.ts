@@ -2,9 +2,9 @@
  * Record layer misbehaviour: RFC 8446 §5.1-§5.4.
  */
 import { concat } from '../../../src/codec.js';
-import { ContentType as CT, HandshakeType as HT } from '../../../src/handshake/constants.js';
+import { ContentType as CT, ExtensionType as ET, HandshakeType as HT } from '../../../src/handshake/constants.js';
 import { encodeKeyUpdate, handshakeMessage } from '../../../src/handshake/messages.js';
-import { rawRecord } from '../../peers/scripted-server.js';
+import { ext, rawRecord, u16 } from '../../peers/scripted-server.js';
 import { closeCleanly, connected, toEncrypted, type HostileCase } from '../harness.js';
 
 /** Flips one bit of a sealed record at `index` (negative: from the end). */
@@ -504,6 +504,74 @@ export const recordCases: HostileCase[] = [
       await p.installAppKeys();
       await p.readClientFinished();
       await closeCleanly(p);
+    },
+  },
+  {
+    name: 'record: larger than the record_size_limit the client advertised',
+    rfc: 'RFC 8449 §4',
+    code: 'RECORD_OVERFLOW',
+    alert: 'record_overflow',
+    phase: 'post',
+    client: { recordSizeLimit: 1024 },
+    async script(p) {
+      await p.handshake({ extensions: [ext(ET.record_size_limit, u16(16385))] });
+      // TLSInnerPlaintext of 1025 bytes: content 1024 plus the type byte.
+      await p.sendAppData(new Uint8Array(1024).fill(0x61));
+    },
+  },
+  {
+    name: 'record: exactly at the record_size_limit the client advertised is accepted',
+    rfc: 'RFC 8449 §4',
+    code: 'OK',
+    alert: null,
+    client: { recordSizeLimit: 1024 },
+    async script(p) {
+      await p.handshake({ extensions: [ext(ET.record_size_limit, u16(16385))] });
+      await p.sendAppData(new Uint8Array(1023).fill(0x61));
+      await closeCleanly(p);
+    },
+    check: (o) => {
+      if (o.data.length !== 1023) throw new Error(`got ${o.data.length} bytes`);
+    },
+  },
+  {
+    name: 'record: the client keeps to the server\'s record_size_limit of 64',
+    rfc: 'RFC 8449 §4',
+    code: 'OK',
+    alert: null,
+    client: { initialData: new Uint8Array(300).fill(0x62) },
+    async script(p) {
+      await p.handshake({ extensions: [ext(ET.record_size_limit, u16(64))] });
+      let got = 0;
+      while (got < 300) {
+        const rec = await p.readRecord();
+        if (rec === null || rec === 'timeout') throw new Error(`client data stopped at ${got} bytes`);
+        if (rec.innerType !== CT.application_data) continue;
+        if (rec.content.length + 1 > 64) throw new Error(`client sent a record of ${rec.content.length + 1} bytes over the limit of 64`);
+        got += rec.content.length;
+      }
+      await closeCleanly(p);
+    },
+  },
+  {
+    name: 'record: 0.5-RTT data, NewSessionTicket and KeyUpdate right after the server Finished',
+    rfc: '§2, §4.6',
+    code: 'OK',
+    alert: null,
+    async script(p) {
+      await p.readClientHello();
+      await p.sendServerHello();
+      await p.serverFlight();
+      // Before the client's Finished has arrived: all legal from the server's side.
+      await p.sendAppData('half-rtt ');
+      await p.send(p.newSessionTicket());
+      await p.sendKeyUpdate(false);
+      await p.sendAppData('after update');
+      await p.readClientFinished();
+      await closeCleanly(p);
+    },
+    check: (o) => {
+      if (o.data !== 'half-rtt after update') throw new Error(`data ${o.data}`);
     },
   },
   {
