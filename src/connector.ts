@@ -7,10 +7,11 @@
  *   const [plaintext, received] = c.receive(fromNetwork);
  *   const info = await c.connect('example.com');
  */
+import { concat } from './codec.js';
 import { TlsError } from './errors.js';
 import { ClientConnection, type ConnectionInfo } from './handshake/client.js';
 import type { SessionStore, StoredSession } from './handshake/session.js';
-import { resolveConfig, type ConnectorOptions } from './options.js';
+import { checkLimits, resolveConfig, type ConnectorOptions } from './options.js';
 
 /** Bytes of decrypted data queued for a slow reader before we stop reading the network. */
 const PLAINTEXT_HIGH_WATER = 64 * 1024;
@@ -18,6 +19,13 @@ const PLAINTEXT_HIGH_WATER = 64 * 1024;
 const CIPHERTEXT_HIGH_WATER = 64 * 1024;
 
 const byteSize = { size: (chunk: Uint8Array) => chunk.byteLength };
+/** Small writes are gathered up to this many bytes (one full record). */
+const COALESCE_BYTES = 16 * 1024;
+/** Plaintext handed to the core at once: 16 records, sealed as one batch. */
+const WRITE_SLICE = 256 * 1024;
+/** Resolves at once, so it loses a race only to a read that already has a chunk. */
+const NOT_QUEUED = 'not queued' as const;
+const notQueued = Promise.resolve(NOT_QUEUED);
 
 function toTlsError(e: unknown, fallback: string): TlsError {
   if (e instanceof TlsError) return e;
@@ -62,7 +70,9 @@ export class Connector {
   private sessions: SessionStore | null = null;
   private sessionKey = '';
 
-  constructor(private readonly options: ConnectorOptions = {}) {}
+  constructor(private readonly options: ConnectorOptions = {}) {
+    checkLimits(options.limits); // send() and receive() size their streams from these
+  }
 
   /**
    * Takes the application's cleartext and returns the ciphertext to write
@@ -239,8 +249,8 @@ export class Connector {
 
   private emitPlaintext(data: Uint8Array): void {
     if (this.plaintextClosed || !this.plaintextCtl) return;
-    // Copy: the record buffer is reused for the next record.
-    this.plaintextCtl.enqueue(data.slice());
+    // No copy: RecordProtection.open() returns memory of its own.
+    this.plaintextCtl.enqueue(data);
   }
 
   private peerClosed(): void {
@@ -315,13 +325,16 @@ export class Connector {
     this.cleanup.push(() => {
       reader.cancel().catch(() => undefined);
     });
+    // A read started while coalescing that found nothing yet: the next turn takes it.
+    let next: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
     try {
       await helloSent;
       for (;;) {
         const room = this.ciphertextRoom();
         if (room) await room;
         if (this.failure) return;
-        const { value, done } = await reader.read();
+        const { value, done } = await (next ?? reader.read());
+        next = null;
         if (this.failure) return;
         if (done) {
           // Wait for the handshake so close_notify is sent under traffic keys.
@@ -331,7 +344,30 @@ export class Connector {
           this.sentD.resolve();
           return;
         }
-        if (value.byteLength) await core.write(value);
+        // Small writes already queued behind this one share its records.
+        let data = value;
+        if (data.byteLength < COALESCE_BYTES) {
+          const parts = [data];
+          let size = data.byteLength;
+          while (size < COALESCE_BYTES) {
+            next = reader.read();
+            const more = await Promise.race([next, notQueued]);
+            if (more === NOT_QUEUED || more.done) break;
+            next = null;
+            parts.push(more.value);
+            size += more.value.byteLength;
+          }
+          if (parts.length > 1) data = concat(...parts);
+        }
+        // Large writes go out in slices, each once the network took the last (bounded memory).
+        for (let i = 0; i < data.byteLength; i += WRITE_SLICE) {
+          if (i > 0) {
+            const more = this.ciphertextRoom();
+            if (more) await more;
+            if (this.failure) return;
+          }
+          await core.write(data.subarray(i, i + WRITE_SLICE));
+        }
       }
     } catch (e) {
       this.fail(toTlsError(e, 'reading the application data failed'));

@@ -44,6 +44,8 @@ export interface TlsConnection {
   readonly received: Promise<void>;
 }
 
+const WRITE_BUFFER: QueuingStrategy<Uint8Array> = { highWaterMark: 64 * 1024, size: (c) => c.byteLength };
+
 /** The socket's bytes as a stream, pausing the socket when the reader is slow. */
 function socketReadable(socket: Socket): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
@@ -136,16 +138,20 @@ function dial(host: string, port: number, signal?: AbortSignal): Promise<Socket>
 export async function connect(options: NodeConnectOptions): Promise<TlsConnection> {
   const { host, port, servername, socket: given, initialData, ...connectorOptions } = options;
   if (options.signal?.aborted) throw new TlsError('ABORTED', 'aborted before connecting', { alert: null });
-  const socket = given ?? (await dial(host, port, options.signal));
   const connector = new Connector({ port, ...connectorOptions });
-  const app = new TransformStream<Uint8Array, Uint8Array>();
+  const socket = given ?? (await dial(host, port, options.signal));
+  // Writes are buffered (64 KiB) so that small ones can share records.
+  const app = new TransformStream<Uint8Array, Uint8Array>(undefined, WRITE_BUFFER, WRITE_BUFFER);
   // Our own writer, so close() works even while the application holds one.
   const inner = app.writable.getWriter();
-  const writable = new WritableStream<Uint8Array>({
-    write: (chunk) => inner.write(chunk),
-    close: () => inner.close(),
-    abort: (reason) => inner.abort(reason),
-  });
+  const writable = new WritableStream<Uint8Array>(
+    {
+      write: (chunk) => inner.write(chunk),
+      close: () => inner.close(),
+      abort: (reason) => inner.abort(reason),
+    },
+    WRITE_BUFFER,
+  );
   // Queued before connect(), so the connector can send it as early data.
   if (initialData?.length) inner.write(initialData).catch(() => undefined);
   const [ciphertext, sent] = connector.send(app.readable);

@@ -119,6 +119,13 @@ const DEFAULT_SCHEMES: readonly SignatureSchemeName[] = [
   'rsa_pkcs1_sha512',
 ];
 
+/** Every limit is a positive integer (BAD_CONFIG otherwise). */
+export function checkLimits(limits: Limits | undefined): void {
+  for (const [k, v] of Object.entries(limits ?? {})) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw badConfig(`limits.${k} must be a positive integer`);
+  }
+}
+
 export function toDerList(input: CertificateInput | readonly CertificateInput[] | undefined): Uint8Array[] {
   if (input === undefined) return [];
   const list = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
@@ -134,7 +141,29 @@ function badConfig(message: string): TlsError {
   return new TlsError('BAD_CONFIG', message);
 }
 
+/**
+ * Trust stores by their (string) inputs: a store parses its anchors lazily
+ * and keeps them, so connections with the same `ca` should share one.
+ */
+const storeCache = new Map<string, TrustStore>();
+
 export function resolveTrustStore(options: ConnectorOptions): TrustStore {
+  const { ca, roots } = options;
+  const key =
+    (ca === undefined || typeof ca === 'string') && (roots === undefined || typeof roots === 'string')
+      ? `${roots ?? ''}\0${ca ?? ''}`
+      : null;
+  const hit = key === null ? undefined : storeCache.get(key);
+  if (hit) return hit;
+  const store = buildTrustStore(options);
+  if (key !== null) {
+    storeCache.set(key, store);
+    if (storeCache.size > 16) storeCache.delete(storeCache.keys().next().value!);
+  }
+  return store;
+}
+
+function buildTrustStore(options: ConnectorOptions): TrustStore {
   const ca = toDerList(options.ca);
   let base: TrustStore | null;
   const roots = options.roots;
@@ -212,9 +241,7 @@ export function resolveConfig(
 
   const early = options.earlyData;
   const limits = options.limits ?? {};
-  for (const [k, v] of Object.entries(limits)) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw badConfig(`limits.${k} must be a positive integer`);
-  }
+  checkLimits(limits);
   const sessions = options.sessions === false ? null : (options.sessions ?? defaultSessionStore);
   return {
     serverName,

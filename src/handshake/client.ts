@@ -13,7 +13,7 @@ import { parseSpki } from '../crypto/der.js';
 import type { CryptoProvider, GroupName, HashFunction, KeyShare, RandomSource } from '../crypto/provider.js';
 import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
 import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
-import { RecordProtection } from '../record/protection.js';
+import { RecordProtection, type DecryptedRecord } from '../record/protection.js';
 import { HandshakeReassembler, type HandshakeMessage } from '../record/reassembly.js';
 import {
   CIPHER_SUITES,
@@ -192,6 +192,11 @@ type State =
   | 'closed'
   | 'failed';
 
+/** Records decrypted together when several are already here (an async provider pipelines them). */
+const OPEN_WINDOW = 16;
+/** Records sealed into one buffer per sink.send() (at most 256 KiB of plaintext). */
+const SEAL_BATCH = 16;
+
 const CLIENT_CV_CONTEXT = utf8('TLS 1.3, client CertificateVerify');
 const SERVER_CV_CONTEXT = utf8('TLS 1.3, server CertificateVerify');
 
@@ -294,6 +299,8 @@ export class ClientConnection {
 
   private alpn: string | null = null;
   private peerRecordLimit = MAX_PLAINTEXT + 1;
+  /** Our advertised RFC 8449 limit, in force once the server answered the extension. */
+  private ownRecordLimit = MAX_PLAINTEXT + 1;
   private certRequest: { context: Uint8Array; schemes: number[] } | null = null;
   private peerCertificates: Uint8Array[] = [];
   private serverScheme: SignatureSchemeName | null = null;
@@ -526,9 +533,17 @@ export class ClientConnection {
 
   private async emitAppData(data: Uint8Array): Promise<void> {
     const max = this.maxFragment;
-    for (let i = 0; i < data.length; i += max) {
+    const padding = this.config.padding ? (n: number) => this.padding(n) : undefined;
+    for (let i = 0; i < data.length; ) {
       await this.maybeRotateWriteKey();
-      await this.emitRecord(ContentType.application_data, data.subarray(i, Math.min(data.length, i + max)));
+      const keys = this.writeKeys!;
+      // Up to SEAL_BATCH records in one buffer, never past the §5.5 rotation point.
+      const records = Math.max(1, Math.min(SEAL_BATCH, this.config.keyUpdateAfterRecords - keys.records));
+      const end = Math.min(data.length, i + records * max);
+      const sealed = await keys.protection.sealRecords(ContentType.application_data, data.subarray(i, end), max, padding);
+      keys.records += sealed.records;
+      this.sink.send(sealed.bytes);
+      i = end;
     }
   }
 
@@ -689,6 +704,23 @@ export class ClientConnection {
         }
         return;
       }
+      const keys = this.readKeys;
+      if (keys && this.state === 'connected') {
+        // The protected records already here are decrypted together, so an
+        // asynchronous provider works on several at once; they are processed
+        // in order, as if one by one (RFC 8446 §5.3: nonces follow the order).
+        const run = this.reader.takeRun(ContentType.application_data, OPEN_WINDOW);
+        if (run.length) {
+          const opened = keys.openAll(run);
+          for (let i = 0; i < run.length && !this.peerSentClose; i++) {
+            const r = run[i]!;
+            // After a KeyUpdate the rest were opened under the old key: open them again.
+            await this.processRecord(r.type, r.version, r.header, r.fragment, this.readKeys === keys ? opened[i] : undefined);
+            if (this.failure) return;
+          }
+          continue;
+        }
+      }
       const rec = this.reader.next();
       if (!rec) return;
       await this.processRecord(rec.type, rec.version, rec.header, rec.fragment);
@@ -696,7 +728,13 @@ export class ClientConnection {
     }
   }
 
-  private async processRecord(type: number, version: number, header: Uint8Array, fragment: Uint8Array): Promise<void> {
+  private async processRecord(
+    type: number,
+    version: number,
+    header: Uint8Array,
+    fragment: Uint8Array,
+    openedAhead?: Promise<DecryptedRecord>,
+  ): Promise<void> {
     // RFC 8446 §5.1: after the ServerHello every record says 0x0303.
     if (this.state !== 'wait_sh' && version !== 0x0303) {
       throw new TlsError('PROTOCOL_VERSION', `bad record version 0x${version.toString(16)}`);
@@ -717,7 +755,11 @@ export class ClientConnection {
       if (type !== ContentType.application_data) {
         throw new TlsError('UNEXPECTED_MESSAGE', `unprotected record of type ${type} after keys were set`);
       }
-      const opened = await this.readKeys.open(header, fragment);
+      // RFC 8449 §4: TLSInnerPlaintext (content + type + padding) within our limit.
+      if (fragment.length - this.readKeys.tagLength > this.ownRecordLimit) {
+        throw new TlsError('RECORD_OVERFLOW', `record over our record_size_limit of ${this.ownRecordLimit}`);
+      }
+      const opened = await (openedAhead ?? this.readKeys.open(header, fragment));
       innerType = opened.type;
       content = opened.content;
     } else if (type === ContentType.application_data) {
@@ -991,11 +1033,16 @@ export class ClientConnection {
         case ET.early_data:
           expectEmpty(e.data, 'early_data');
           if (!this.earlyDataOffered) throw new TlsError('UNSUPPORTED_EXTENSION', 'early_data accepted but not offered');
+          // RFC 8446 §4.2.10: only with the offered PSK (selected_identity 0) and the ticket's suite.
+          if (!this.pskAccepted || this.suite!.name !== this.config.session?.cipherSuite) {
+            throw new TlsError('ILLEGAL_PARAMETER', "early data accepted without the ticket's PSK and cipher suite");
+          }
           this.earlyDataAccepted = true;
           break;
         case ET.record_size_limit:
           // RFC 8449 §4: in TLS 1.3 the limit includes the content type byte.
           this.peerRecordLimit = Math.min(decodeRecordSizeLimit(e.data), MAX_PLAINTEXT + 1);
+          if (this.config.recordSizeLimit !== undefined) this.ownRecordLimit = this.config.recordSizeLimit;
           break;
         case ET.supported_groups:
           decodeU16List(e.data, 'supported_groups'); // informational (RFC 8446 §4.2.7)

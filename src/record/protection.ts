@@ -62,6 +62,10 @@ export class RecordProtection {
     private readonly iv: Uint8Array,
   ) {}
 
+  get tagLength(): number {
+    return this.aead.tagLength;
+  }
+
   /**
    * content || type || zeros (RFC 8446 §5.2). A synchronous AEAD gets it in
    * the call's scratch buffer, aligned (noble copies unaligned input) and

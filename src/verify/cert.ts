@@ -6,6 +6,7 @@
  * from what was signed), and GeneralNames are read byte-exact because name
  * checks must see exactly what the CA wrote.
  */
+import { base64Encode } from '../crypto/der.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
@@ -228,7 +229,30 @@ export function subjectOfCertificate(der: Uint8Array): Uint8Array {
 }
 
 /** Parses a DER certificate; throws TlsError CERT_INVALID when it is malformed. */
+/**
+ * Parsed certificates by DER: a server sends the same chain on every
+ * connection, and the ASN.1 parse is most of a handshake's CPU.
+ */
+const parsedCache = new Map<string, ParsedCert>();
+const PARSED_CACHE_SIZE = 256;
+
 export function parseCertificate(der: Uint8Array): ParsedCert {
+  const id = base64Encode(der);
+  const hit = parsedCache.get(id);
+  if (hit) {
+    // Refresh: Map order is the eviction order.
+    parsedCache.delete(id);
+    parsedCache.set(id, hit);
+    return hit;
+  }
+  // A copy: the cache must not keep (or see changes to) the caller's buffer.
+  const cert = parseUncached(der.slice());
+  parsedCache.set(id, cert);
+  if (parsedCache.size > PARSED_CACHE_SIZE) parsedCache.delete(parsedCache.keys().next().value!);
+  return cert;
+}
+
+function parseUncached(der: Uint8Array): ParsedCert {
   const raw = rawParts(der);
   let cert: Certificate;
   let subject: ParsedName;

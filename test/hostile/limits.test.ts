@@ -158,7 +158,7 @@ describe('buffered ciphertext (a network that does not drain)', () => {
     let held = 0;
     for (let i = 0; i < 4096; i++) {
       const w = writer.write(chunk);
-      const r = await Promise.race([w.then(() => 'ok' as const), sleep(400).then(() => 'stalled' as const)]);
+      const r = await Promise.race([w.then(() => 'ok' as const), sleep(1000).then(() => 'stalled' as const)]);
       if (r === 'stalled') {
         held = accepted + chunk.length - socket.bytesWritten;
         break;

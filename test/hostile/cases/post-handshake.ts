@@ -127,7 +127,7 @@ export const postHandshakeCases: HostileCase[] = [
     phase: 'post',
     async script(p) {
       await connected(p);
-      for (let i = 0; i < 33; i++) await p.sendKeyUpdate(false);
+      for (let i = 0; i < 64; i++) await p.sendKeyUpdate(false);
     },
   },
   {
