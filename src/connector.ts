@@ -50,6 +50,25 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
   return { promise, resolve, reject };
 }
 
+/** An established connection over some transport (puretls/node, puretls/websocket). */
+export interface TlsConnection {
+  /** Decrypted data from the server; ends on close_notify. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Application data to the server; closing it sends close_notify. */
+  readonly writable: WritableStream<Uint8Array>;
+  readonly info: ConnectionInfo;
+  /** RFC 8446 §7.5 exporter. */
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
+  /** Updates our keys, and asks the server to update its own. */
+  keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
+  /** Sends close_notify, waits for it to be written, and closes the socket. */
+  close(): Promise<void>;
+  /** Resolves when our direction ended cleanly (close_notify sent). */
+  readonly sent: Promise<void>;
+  /** Resolves when the server's close_notify arrived. */
+  readonly received: Promise<void>;
+}
+
 export class Connector {
   private core: ClientConnection | null = null;
   private cleartextIn: ReadableStream<Uint8Array> | null = null;

@@ -7,7 +7,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { Connector } from './connector.js';
+import { Connector, type TlsConnection } from './connector.js';
 import { TlsError } from './errors.js';
 import type { ConnectionInfo } from './handshake/client.js';
 import type { ConnectorOptions } from './options.js';
@@ -26,23 +26,6 @@ export interface NodeConnectOptions extends ConnectorOptions {
   initialData?: Uint8Array;
 }
 
-export interface TlsConnection {
-  /** Decrypted data from the server; ends on close_notify. */
-  readonly readable: ReadableStream<Uint8Array>;
-  /** Application data to the server; closing it sends close_notify. */
-  readonly writable: WritableStream<Uint8Array>;
-  readonly info: ConnectionInfo;
-  /** RFC 8446 §7.5 exporter. */
-  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
-  /** Updates our keys, and asks the server to update its own. */
-  keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
-  /** Sends close_notify, waits for it to be written, and closes the socket. */
-  close(): Promise<void>;
-  /** Resolves when our direction ended cleanly (close_notify sent). */
-  readonly sent: Promise<void>;
-  /** Resolves when the server's close_notify arrived. */
-  readonly received: Promise<void>;
-}
 
 const WRITE_BUFFER: QueuingStrategy<Uint8Array> = { highWaterMark: 64 * 1024, size: (c) => c.byteLength };
 
@@ -238,4 +221,4 @@ export async function connectDuplex(options: NodeConnectOptions): Promise<Duplex
 }
 
 export { Connector, TlsError };
-export type { ConnectionInfo, ConnectorOptions };
+export type { ConnectionInfo, ConnectorOptions, TlsConnection };

@@ -9,7 +9,7 @@
  *   const w = conn.writable.getWriter(); await w.write(bytes);
  *   for await (const chunk of conn.readable) ...
  */
-import { Connector } from './connector.js';
+import { Connector, type TlsConnection } from './connector.js';
 import { TlsError } from './errors.js';
 import type { ConnectionInfo } from './handshake/client.js';
 import type { ConnectorOptions } from './options.js';
@@ -41,19 +41,8 @@ export interface WebSocketConnectOptions extends ConnectorOptions {
   sendHighWaterMark?: number;
 }
 
-/** The same shape as puretls/node's connect() result. */
-export interface WebSocketTlsConnection {
-  /** Decrypted data from the server; ends on close_notify. */
-  readonly readable: ReadableStream<Uint8Array>;
-  /** Application data to the server; closing it sends close_notify. */
-  readonly writable: WritableStream<Uint8Array>;
-  readonly info: ConnectionInfo;
-  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
-  keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
-  /** Sends close_notify, waits for it to be handed to the socket, and closes the socket. */
-  close(): Promise<void>;
-  readonly sent: Promise<void>;
-  readonly received: Promise<void>;
+/** The same shape as puretls/node's connect() result, plus the socket. */
+export interface WebSocketTlsConnection extends TlsConnection {
   /** The WebSocket itself. */
   readonly socket: WebSocketLike;
 }

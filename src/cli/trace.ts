@@ -22,13 +22,25 @@ const MESSAGES: Record<string, [side: 'client' | 'server', article: string, name
   certificate_verify: ['server', 'a', 'CertificateVerify'],
   finished: ['server', 'a', 'Finished'],
   'client Finished': ['client', 'a', 'Finished'],
+  'client Certificate': ['client', 'a', 'Certificate'],
+  'client CertificateVerify': ['client', 'a', 'CertificateVerify'],
   new_session_ticket: ['server', 'a', 'NewSessionTicket'],
   key_update: ['server', 'a', 'KeyUpdate'],
 };
 
+/** RFC 8448 prints a "derive write traffic keys" step for each traffic secret. */
+function writeKeys(side: 'client' | 'server', stage: string, secret: string): Record<string, Step> {
+  const heading = `derive write traffic keys for ${stage} data (from "tls13 ${secret}")`;
+  return {
+    [`${side}_${stage}_write_key`]: { heading, field: 'key' },
+    [`${side}_${stage}_write_iv`]: { heading, field: 'iv' },
+  };
+}
+
 const SECRETS: Record<string, Step> = {
   early_secret: { heading: 'extract secret "early"', field: 'secret' },
   binder_key: { heading: 'calculate PSK binder', field: 'PRK' },
+  binder: { heading: 'calculate PSK binder', field: 'binder' },
   client_early_traffic_secret: { heading: 'derive secret "tls13 c e traffic"', field: 'expanded' },
   shared_secret: { heading: 'extract secret "handshake"', field: 'IKM' },
   handshake_secret: { heading: 'extract secret "handshake"', field: 'secret' },
@@ -39,6 +51,11 @@ const SECRETS: Record<string, Step> = {
   server_application_traffic_secret_0: { heading: 'derive secret "tls13 s ap traffic"', field: 'expanded' },
   exporter_master_secret: { heading: 'derive secret "tls13 exp master"', field: 'expanded' },
   resumption_master_secret: { heading: 'derive secret "tls13 res master"', field: 'expanded' },
+  ...writeKeys('client', 'early', 'c e traffic'),
+  ...writeKeys('client', 'handshake', 'c hs traffic'),
+  ...writeKeys('server', 'handshake', 's hs traffic'),
+  ...writeKeys('client', 'application', 'c ap traffic'),
+  ...writeKeys('server', 'application', 's ap traffic'),
   'resumption psk': { heading: 'generate resumption secret "tls13 resumption"', field: 'expanded' },
 };
 

@@ -9,6 +9,7 @@
  * is a source of signature-forgery bugs, so we do not offer it.
  */
 
+import type { RsaPrivateKey } from './rsa.js';
 import { TlsError, type ErrorCode } from '../errors.js';
 import type { HashName } from './provider.js';
 
@@ -281,17 +282,7 @@ export type PublicKeyInfo =
   | { readonly kind: 'ec'; readonly curve: EcCurve; readonly point: Uint8Array }
   | { readonly kind: 'ed25519'; readonly key: Uint8Array };
 
-export interface RsaPrivateKeyParts {
-  readonly n: bigint;
-  readonly e: bigint;
-  readonly d: bigint;
-  readonly p: bigint;
-  readonly q: bigint;
-  readonly dP: bigint;
-  readonly dQ: bigint;
-  readonly qInv: bigint;
-  readonly modulusBits: number;
-}
+export type RsaPrivateKeyParts = RsaPrivateKey & { readonly modulusBits: number };
 
 export type PrivateKeyInfo =
   | ({ readonly kind: 'rsa' } & RsaPrivateKeyParts)

@@ -492,9 +492,12 @@ export class ClientConnection {
     this.sink.send(plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
   }
 
-  private installWriteKeys(secret: Uint8Array): Promise<void> | void {
+  /** `stage` names the keys in the trace: 'early', 'handshake', 'application'. */
+  private installWriteKeys(secret: Uint8Array, stage: string): Promise<void> | void {
     const hash = this.hash!;
     const { key, iv } = trafficKeys(hash, secret, this.suite!.keyLength);
+    this.trace(`client_${stage}_write_key`, key);
+    this.trace(`client_${stage}_write_iv`, iv);
     const aead = this.config.provider.aead(this.suite!.aead, key);
     const set = (a: Awaited<typeof aead>) => {
       this.writeKeys = { protection: new RecordProtection(a, iv), secret, records: 0 };
@@ -503,13 +506,15 @@ export class ClientConnection {
     set(aead);
   }
 
-  private async installReadKeys(secret: Uint8Array): Promise<void> {
+  private async installReadKeys(secret: Uint8Array, stage: string): Promise<void> {
     // RFC 8446 §5.1: a key change must fall on a record boundary.
     this.reassembler.assertEmpty();
     if (this.messagesLeftInRecord > 0) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'handshake message after a key change in the same record');
     }
     const { key, iv } = trafficKeys(this.hash!, secret, this.suite!.keyLength);
+    this.trace(`server_${stage}_write_key`, key);
+    this.trace(`server_${stage}_write_iv`, iv);
     this.readKeys = new RecordProtection(await this.config.provider.aead(this.suite!.aead, key), iv);
     this.readSecret = secret;
   }
@@ -572,7 +577,7 @@ export class ClientConnection {
     if (requestPeer) this.updatesRequested++;
     const next = nextTrafficSecret(this.hash!, keys.secret);
     this.clientAppSecret = next;
-    await this.installWriteKeys(next);
+    await this.installWriteKeys(next, 'application');
   }
 
   // ------------------------------------------------------------------
@@ -615,7 +620,7 @@ export class ClientConnection {
         this.sendCcsIfCompat();
         this.suite = suiteFor(session!.cipherSuite);
         this.hash = hash;
-        await this.installWriteKeys(secret);
+        await this.installWriteKeys(secret, 'early');
       }
     });
   }
@@ -680,6 +685,7 @@ export class ClientConnection {
     this.trace('binder_key', binderKey);
     // RFC 8446 §4.2.11.2: binder = HMAC over Transcript-Hash(Truncate(ClientHello)).
     const binder = finishedVerifyData(hash, binderKey, this.transcript.withExtra(hash, truncated));
+    this.trace('binder', binder);
     hello.extensions[hello.extensions.length - 1] = preSharedKeyExt([identity], [binder]);
     return this.recordHello(encodeClientHello(hello));
   }
@@ -939,7 +945,7 @@ export class ClientConnection {
     this.trace('master_secret', master);
     this.master = master;
     this.keyShares = []; // private keys are no longer needed
-    await this.installReadKeys(this.serverHsSecret);
+    await this.installReadKeys(this.serverHsSecret, 'handshake');
     this.state = 'wait_ee';
   }
   private master: Uint8Array | null = null;
@@ -1147,7 +1153,7 @@ export class ClientConnection {
     this.log('CLIENT_TRAFFIC_SECRET_0', this.clientAppSecret);
     this.log('SERVER_TRAFFIC_SECRET_0', this.serverAppSecret);
     this.log('EXPORTER_SECRET', this.exporterSecret);
-    await this.installReadKeys(this.serverAppSecret);
+    await this.installReadKeys(this.serverAppSecret, 'application');
 
     // Our second flight: [CCS] [EndOfEarlyData] [Certificate CertificateVerify] Finished.
     // RFC 8446 §4.5: EndOfEarlyData is part of the transcript.
@@ -1169,9 +1175,9 @@ export class ClientConnection {
       // RFC 8446 §4.5: EndOfEarlyData under the early traffic key.
       if (eoed) await this.emitHandshake([eoed]);
       this.sendCcsIfCompat();
-      await this.installWriteKeys(this.clientHsSecret!);
+      await this.installWriteKeys(this.clientHsSecret!, 'handshake');
       await this.emitHandshake(flight);
-      await this.installWriteKeys(this.clientAppSecret!);
+      await this.installWriteKeys(this.clientAppSecret!, 'application');
       this.state = 'connected';
       this.connectedInfo = {
         version: 'TLSv1.3',
@@ -1210,6 +1216,7 @@ export class ClientConnection {
       // RFC 8446 §4.4.2: no suitable certificate, send an empty one.
       const empty = encodeCertificate({ context: req.context, entries: [] });
       transcript.add(empty);
+      this.trace('client Certificate', empty);
       return [empty];
     }
     const cert = encodeCertificate({
@@ -1217,10 +1224,12 @@ export class ClientConnection {
       entries: id.chain.map((data) => ({ data, extensions: [] })),
     });
     transcript.add(cert);
+    this.trace('client Certificate', cert);
     const content = signedContent(CLIENT_CV_CONTEXT, transcript.current());
     const signature = await this.config.provider.sign(scheme.alg, id.key, content);
     const cv = encodeCertificateVerify({ scheme: scheme.code, signature });
     transcript.add(cv);
+    this.trace('client CertificateVerify', cv);
     this.clientCertSent = true;
     return [cert, cv];
   }
@@ -1249,7 +1258,7 @@ export class ClientConnection {
       case HT.key_update: {
         const requested = decodeKeyUpdate(msg.body);
         // RFC 8446 §5.1: KeyUpdate must end its record.
-        await this.installReadKeys(nextTrafficSecret(this.hash!, this.readSecret!));
+        await this.installReadKeys(nextTrafficSecret(this.hash!, this.readSecret!), 'application');
         if (requested) {
           await this.writeQueue.run(async () => {
             if (!this.weSentClose) await this.sendKeyUpdate(false);

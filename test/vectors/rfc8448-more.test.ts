@@ -53,6 +53,7 @@ describe('RFC 8448 §4 Resumed 0-RTT Handshake', () => {
     await r.core.start();
     expect(r.traced.get('ClientHello')).toBe(s4.clientHello);
     expect(r.traced.get('binder_key')).toBe(s4.binderKey);
+    expect(r.traced.get('binder')).toBe(s4.binder);
     expect(r.traced.get('early_secret')).toBe(s4.earlySecret);
     expect(r.traced.get('client_early_traffic_secret')).toBe(s4.clientEarlyTrafficSecret);
     expect(r.sent.map(hex)).toEqual([s4.clientHelloRecord]);
@@ -135,6 +136,8 @@ describe('RFC 8448 §6 Client Authentication', () => {
     await r.core.receive(fromHex(s6.serverHelloRecord + s6.serverHandshakeRecord));
     expect(r.traced.get('certificate_request')).toBe(s6.certificateRequest);
     expect(signedChecked).toBe(true);
+    expect(r.traced.get('client Certificate')).toBe(s6.clientCertificate);
+    expect(r.traced.get('client CertificateVerify')).toBe(s6.clientCertificateVerify);
     expect(hex(r.sent[1]!)).toBe(s6.clientHandshakeRecord);
     expect(r.traced.get('resumption_master_secret')).toBe(s6.resumptionMasterSecret);
     expect(r.info).toMatchObject({ clientCertificateSent: true, signatureScheme: 'ecdsa_secp256r1_sha256' });

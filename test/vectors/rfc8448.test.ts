@@ -55,6 +55,15 @@ describe('RFC 8448 §3 Simple 1-RTT Handshake', () => {
     expect(r.traced.get('server_application_traffic_secret_0')).toBe(v.serverApplicationTrafficSecret);
     expect(r.traced.get('exporter_master_secret')).toBe(v.exporterMasterSecret);
     expect(r.traced.get('client Finished')).toBe(v.clientFinished);
+    // RFC 8448 §3: every traffic key and iv.
+    expect(r.traced.get('server_handshake_write_key')).toBe(v.serverHandshakeKey);
+    expect(r.traced.get('server_handshake_write_iv')).toBe(v.serverHandshakeIv);
+    expect(r.traced.get('client_handshake_write_key')).toBe(v.clientHandshakeKey);
+    expect(r.traced.get('client_handshake_write_iv')).toBe(v.clientHandshakeIv);
+    expect(r.traced.get('server_application_write_key')).toBe(v.serverApplicationKey);
+    expect(r.traced.get('server_application_write_iv')).toBe(v.serverApplicationIv);
+    expect(r.traced.get('client_application_write_key')).toBe(v.clientApplicationKey);
+    expect(r.traced.get('client_application_write_iv')).toBe(v.clientApplicationIv);
     expect(r.traced.get('resumption_master_secret')).toBe(v.resumptionMasterSecret);
     expect(r.sent.slice(1).map(hex)).toEqual([v.clientFinishedRecord]);
     expect(r.info).toMatchObject({
