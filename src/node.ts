@@ -35,7 +35,11 @@ function socketReadable(socket: Socket): ReadableStream<Uint8Array> {
     {
       start(ctl) {
         socket.on('data', (chunk: Buffer) => {
-          ctl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          try {
+            ctl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          } catch {
+            return; // the reader is gone: the bytes have nowhere to go
+          }
           if ((ctl.desiredSize ?? 1) <= 0) socket.pause();
         });
         socket.on('end', () => {
@@ -117,6 +121,28 @@ function dial(host: string, port: number, signal?: AbortSignal): Promise<Socket>
   });
 }
 
+/** Resolves when `p` settles or after `ms`, whichever is first (the timer never outlives it). */
+function settle(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([p.then(() => undefined, () => undefined), t]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Ends the socket without losing what is queued: destroy() right after
+ * end() can drop our close_notify, and closing with unread data sends a
+ * reset. Waits for the peer's close (bounded), then destroys.
+ */
+async function closeSocket(socket: Socket, ms = 2000): Promise<void> {
+  if (socket.destroyed) return;
+  if (!socket.writableEnded) socket.end();
+  socket.resume(); // drain what the peer still sends so the close is clean
+  await settle(new Promise((resolve) => socket.once('close', resolve)), ms);
+  socket.destroy();
+}
+
 /** Opens a TCP connection and runs a TLS 1.3 handshake over it. */
 export async function connect(options: NodeConnectOptions): Promise<TlsConnection> {
   const { host, port, servername, socket: given, initialData, ...connectorOptions } = options;
@@ -144,13 +170,14 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   try {
     info = await connector.connect(servername ?? host);
   } catch (e) {
-    await Promise.race([piped, new Promise((r) => setTimeout(r, 50))]);
-    socket.destroy();
+    // Let the alert reach the server before the socket goes.
+    await settle(piped, 1000);
+    await closeSocket(socket);
     inner.abort().catch(() => undefined);
     throw e;
   }
   const done = Promise.allSettled([sent, received]).then(() => undefined);
-  void done.then(() => piped).then(() => socket.destroy());
+  void done.then(() => piped).then(() => closeSocket(socket));
   return {
     readable: plaintext,
     writable,
@@ -167,7 +194,7 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
       }
       await sent.catch(() => undefined);
       await piped;
-      socket.destroy();
+      await closeSocket(socket);
     },
   };
 }

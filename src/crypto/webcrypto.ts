@@ -495,9 +495,11 @@ async function verify(
       // Compressed points are legal in SPKI but not portable to WebCrypto.
       if (key.kind !== 'ec' || key.point[0] !== 4 || !(await supported(`ECDSA-${key.curve}`))) break;
       const Point = nist[key.curve].Point;
-      const ck = await importVerifyKey(`ecdsa:${key.curve}:${toHex(key.point)}`, () =>
-        s.importKey('raw', buf(key.point), { name: 'ECDSA', namedCurve: key.curve }, false, ['verify']),
-      );
+      const ck = await importVerifyKey(`ecdsa:${key.curve}:${toHex(key.point)}`, async () => {
+        // On the curve (SEC 1 §3.2.2), checked by noble so no runtime's leniency matters.
+        Point.fromBytes(key.point);
+        return s.importKey('raw', buf(key.point), { name: 'ECDSA', namedCurve: key.curve }, false, ['verify']);
+      });
       const raw = ecdsaDerToRaw(signature, Point.Fn.BYTES, Point.Fn.ORDER);
       if (raw === null) return false;
       return check(() => s.verify({ name: 'ECDSA', hash: alg.hash }, ck, buf(raw), buf(message)));
