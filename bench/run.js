@@ -25,7 +25,7 @@ const AEAD_OF = {
 };
 const P = QUICK
   ? { hsN: 8, warmup: 2, bulkBytes: 8 << 20, bulkReps: 3, idleN: 100, primBudget: 150, timeoutMs: 60_000 }
-  : { hsN: 40, warmup: 5, bulkBytes: 64 << 20, bulkReps: 5, idleN: 1000, primBudget: 600, timeoutMs: 300_000 };
+  : { hsN: 40, warmup: 5, bulkBytes: 64 << 20, bulkReps: 3, idleN: 1000, primBudget: 600, timeoutMs: 300_000 };
 
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 const onlyCases = process.env.BENCH_CASES?.split(',').filter(Boolean);

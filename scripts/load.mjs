@@ -10,7 +10,7 @@
  * Needs the test PKI (test/fixtures/generated; `npx vitest run` makes it,
  * or `node scripts/gen-test-certs.mjs`). Re-executes itself with --expose-gc.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { getEventListeners, setMaxListeners } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -21,8 +21,8 @@ import { parseArgs } from 'node:util';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 if (typeof globalThis.gc !== 'function') {
-  execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(0);
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
 }
 
 const { values } = parseArgs({

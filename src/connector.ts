@@ -85,7 +85,12 @@ export class Connector {
   private plaintextPull: (() => void) | null = null;
   /** Wakes the cleartext pump when the network drains our records. */
   private ciphertextPull: (() => void) | null = null;
+  /** Readers to cancel when the connection fails. */
   private cleanup: Array<() => void> = [];
+  /** The caller's signal listener and our timer: removed when the connection ends either way. */
+  private disarm: Array<() => void> = [];
+  private sentEnded = false;
+  private receivedEnded = false;
   private sessions: SessionStore | null = null;
   private sessionKey = '';
 
@@ -236,7 +241,7 @@ export class Connector {
       if (signal.aborted) onAbort();
       else {
         signal.addEventListener('abort', onAbort, { once: true });
-        this.cleanup.push(() => signal.removeEventListener('abort', onAbort));
+        this.disarm.push(() => signal.removeEventListener('abort', onAbort));
       }
     }
     if (handshakeTimeout !== undefined && handshakeTimeout > 0) {
@@ -246,7 +251,7 @@ export class Connector {
         }
       }, handshakeTimeout);
       const clear = () => clearTimeout(t);
-      this.cleanup.push(clear);
+      this.disarm.push(clear);
       void this.connectedD.promise.then(clear, clear);
     }
   }
@@ -272,13 +277,30 @@ export class Connector {
     this.plaintextCtl.enqueue(data);
   }
 
+  /**
+   * One direction ended cleanly. Once both have, nothing of the caller's
+   * (signal listener, timer) may keep this connection alive.
+   */
+  private directionEnded(which: 'sent' | 'received'): void {
+    if (which === 'sent') {
+      this.sentEnded = true;
+      this.sentD.resolve();
+    } else {
+      this.receivedEnded = true;
+      this.receivedD.resolve();
+    }
+    if (this.sentEnded && this.receivedEnded && !this.failure) {
+      for (const f of this.disarm.splice(0)) f();
+    }
+  }
+
   private peerClosed(): void {
     this.receivedDone = true;
     if (!this.plaintextClosed && this.plaintextCtl) {
       this.plaintextClosed = true;
       this.plaintextCtl.close();
     }
-    this.receivedD.resolve();
+    this.directionEnded('received');
   }
 
   /** Waits until the plaintext reader wants more (backpressure). */
@@ -329,7 +351,7 @@ export class Connector {
 
   private networkEnded(core: ClientConnection): void {
     if (this.plaintextClosed && core.isConnected) {
-      this.receivedD.resolve();
+      this.directionEnded('received');
       return;
     }
     // RFC 8446 §6.1: a close without close_notify is a truncation.
@@ -360,7 +382,7 @@ export class Connector {
           await this.connectedD.promise;
           await core.close();
           this.endCiphertext();
-          this.sentD.resolve();
+          this.directionEnded('sent');
           return;
         }
         // Small writes already queued behind this one share its records.
@@ -423,6 +445,7 @@ export class Connector {
       this.receivedD.reject(err);
       this.connectedD.reject(err);
       for (const f of this.cleanup.splice(0)) f();
+      for (const f of this.disarm.splice(0)) f();
       this.plaintextPull?.();
       this.ciphertextPull?.();
     };
