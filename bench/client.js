@@ -64,7 +64,7 @@ async function bulk(client, direction) {
     }
     return performance.now() - t0;
   };
-  await once(Math.min(bytes, 4 << 20)); // warm-up
+  await once(Math.min(bytes / 4, 4 << 20)); // warm-up
   const times = [];
   const cpus = [];
   for (let i = 0; i < reps; i++) {

@@ -2,7 +2,7 @@
 // JavaScript TLS clients subtls and @reclaimprotocol/tls, side by side, on
 // loopback, against a Node TLS 1.3 server in its own process.
 //
-//   BENCH_QUICK=1   smaller sizes and fewer repetitions (about 1-2 minutes)
+//   BENCH_QUICK=1   smaller sizes and fewer repetitions (a few minutes; full mode ~11)
 //   BENCH_ONLY=puretls-webcrypto,node-tls   only these clients
 //   BENCH_CASES=handshake,download          only these cases
 //
@@ -24,7 +24,7 @@ const AEAD_OF = {
   TLS_CHACHA20_POLY1305_SHA256: 'CHACHA20-POLY1305',
 };
 const P = QUICK
-  ? { hsN: 8, warmup: 2, bulkBytes: 8 << 20, bulkReps: 3, idleN: 100, primBudget: 150, timeoutMs: 60_000 }
+  ? { hsN: 8, warmup: 2, bulkBytes: 4 << 20, bulkReps: 3, idleN: 100, primBudget: 150, timeoutMs: 60_000 }
   : { hsN: 40, warmup: 5, bulkBytes: 64 << 20, bulkReps: 3, idleN: 1000, primBudget: 600, timeoutMs: 300_000 };
 
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);

@@ -201,6 +201,8 @@ export class Connector {
       const { sessions, sessionKey, ...config } = resolveConfig(this.options, serverName);
       this.sessions = sessions;
       this.sessionKey = sessionKey;
+      // Armed first: a slow session store must not outlive the caller's limits.
+      this.armAbortAndTimeout();
       let session: StoredSession | undefined;
       if (sessions) {
         try {
@@ -208,6 +210,7 @@ export class Connector {
         } catch {
           session = undefined; // a broken store only costs resumption
         }
+        if (this.failure) return;
       }
       core = new ClientConnection({ ...config, session }, {
         send: (data) => this.emitCiphertext(data),
@@ -221,7 +224,6 @@ export class Connector {
       this.fail(toTlsError(e, 'invalid configuration'));
       return;
     }
-    this.armAbortAndTimeout();
     void this.pumpNetwork(core);
     const started = core.start();
     // Cleartext is taken once the first ClientHello is out, so data queued

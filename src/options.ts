@@ -1,6 +1,8 @@
 /**
  * Connector options and their resolution into the core's ClientConfig.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concat, toHex, utf8 } from './codec.js';
 import { pemToDer } from './crypto/der.js';
 import { selectProvider, type ProviderChoice } from './crypto/index.js';
 // Registers 'webcrypto', which 'auto' then picks where crypto.subtle exists.
@@ -137,6 +139,40 @@ export function toDerList(input: CertificateInput | readonly CertificateInput[] 
   return out;
 }
 
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+const idOf = (o: object): number => {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+};
+
+/**
+ * Names the trust a session was established under. A ticket carries its
+ * connection's authentication (RFC 8446 §2.2), so a connection resumes only
+ * tickets from connections that verified (and authenticated) the same way:
+ * the cache key includes this.
+ */
+export function trustPolicyKey(options: ConnectorOptions): string {
+  const parts: string[] = [];
+  const digest = (list: readonly Uint8Array[]): string => toHex(sha256(concat(...list)).subarray(0, 12));
+  if (options.verify) parts.push(`verify#${idOf(options.verify)}`);
+  const roots = options.roots;
+  if (roots instanceof TrustStore) parts.push(`roots#${idOf(roots)}`);
+  else if (typeof roots === 'string') parts.push(`roots=${roots}`);
+  else if (roots) parts.push(`roots=${digest(toDerList(roots))}`);
+  if (options.ca !== undefined) parts.push(`ca=${digest(toDerList(options.ca))}`);
+  const at = options.verifyTime;
+  if (at instanceof Date) parts.push(`at=${at.getTime()}`);
+  else if (at) parts.push(`at#${idOf(at)}`);
+  const cc = options.clientCertificate;
+  if (cc) {
+    const key = typeof cc.key === 'string' ? utf8(cc.key) : cc.key;
+    parts.push(`client=${digest([...toDerList(cc.chain), key])}`);
+  }
+  return parts.join(',') || 'default';
+}
+
 function badConfig(message: string): TlsError {
   return new TlsError('BAD_CONFIG', message);
 }
@@ -269,6 +305,6 @@ export function resolveConfig(
     keyLog: options.keyLog,
     trace: options.trace,
     sessions,
-    sessionKey: `${serverName.toLowerCase()}:${options.port ?? 443}`,
+    sessionKey: `${serverName.toLowerCase()}:${options.port ?? 443}|${trustPolicyKey(options)}`,
   };
 }

@@ -10,6 +10,7 @@
  */
 import { concat, constantTimeEqual, toHex, utf8 } from '../codec.js';
 import { parseSpki } from '../crypto/der.js';
+import { parseReferenceIdentity } from '../verify/names.js';
 import type { CryptoProvider, GroupName, HashFunction, KeyShare, RandomSource } from '../crypto/provider.js';
 import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
 import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
@@ -197,6 +198,9 @@ const OPEN_WINDOW = 16;
 /** Records sealed into one buffer per sink.send() (at most 256 KiB of plaintext). */
 const SEAL_BATCH = 16;
 
+/** Most early data we send (and keep for a resend), whatever the ticket allows. */
+const MAX_EARLY_DATA_BUFFER = 64 * 1024;
+
 const CLIENT_CV_CONTEXT = utf8('TLS 1.3, client CertificateVerify');
 const SERVER_CV_CONTEXT = utf8('TLS 1.3, server CertificateVerify');
 
@@ -262,7 +266,7 @@ interface WriteKeys {
 
 export class ClientConnection {
   private state: State = 'start';
-  private readonly reader = new RecordReader();
+  private reader = new RecordReader();
   private readonly reassembler: HandshakeReassembler;
   private readonly transcript = new Transcript();
   private readonly readQueue = new SerialQueue();
@@ -359,11 +363,17 @@ export class ClientConnection {
    * early data when that was negotiated, otherwise it waits.
    */
   write(data: Uint8Array): Promise<void> {
-    // Wait outside the write queue: the handshake itself needs that queue.
-    const ready = this.state === 'connected' || this.canWriteEarlyData ? null : this.handshakeDone();
-    const job = () => this.writeQueue.run(() => this.guard(() => this.writeApplicationData(data)));
-    return ready ? ready.then(job) : job();
+    if (this.failure) return Promise.reject(this.failure);
+    // A write after close_notify is the caller's mistake, not the connection's end.
+    if (this.weSentClose) return Promise.reject(new TlsError('CLOSED', 'write after close'));
+    if (this.state !== 'connected' && !this.canWriteEarlyData) {
+      // Held in order and flushed by the job that completes the handshake
+      // (waiting on the write queue here would deadlock the handshake).
+      return new Promise((resolve, reject) => this.gated.push({ data: data.slice(), resolve, reject }));
+    }
+    return this.writeQueue.run(() => this.guard(() => this.writeApplicationData(data)));
   }
+  private readonly gated: Array<{ data: Uint8Array; resolve: () => void; reject: (e: TlsError) => void }> = [];
 
   /** Sends close_notify (RFC 8446 §6.1). Our side may no longer write. */
   close(): Promise<void> {
@@ -522,7 +532,8 @@ export class ClientConnection {
   private async writeApplicationData(data: Uint8Array): Promise<void> {
     if (this.weSentClose) throw new TlsError('CLOSED', 'write after close');
     if (this.state === 'connected') return this.emitAppData(data);
-    const budget = this.config.session?.maxEarlyData ?? 0;
+    // The server chooses max_early_data_size; our copy for a resend is capped.
+    const budget = Math.min(this.config.session?.maxEarlyData ?? 0, MAX_EARLY_DATA_BUFFER);
     if (this.earlyDataOffered && !this.earlyDataFull && this.earlyDataSent + data.length <= budget) {
       // RFC 8446 §4.2.10: early data within max_early_data_size.
       this.earlyDataBuffer.push(data.slice());
@@ -552,16 +563,9 @@ export class ClientConnection {
     }
   }
 
-  private handshakeWaiters: Array<{ resolve: () => void; reject: (e: TlsError) => void }> = [];
-  private handshakeDone(): Promise<void> {
-    if (this.state === 'connected') return Promise.resolve();
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.handshakeWaiters.push({ resolve, reject }));
-  }
-  private settleHandshakeWaiters(err?: TlsError): void {
-    const waiters = this.handshakeWaiters;
-    this.handshakeWaiters = [];
-    for (const w of waiters) (err ? w.reject(err) : w.resolve());
+  /** Fails the writes held during the handshake. */
+  private settleHandshakeWaiters(err: TlsError): void {
+    for (const g of this.gated.splice(0)) g.reject(err);
   }
 
   /** RFC 8446 §5.5: rotate before the AEAD's usage limit. */
@@ -572,6 +576,8 @@ export class ClientConnection {
   }
 
   private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
+    // RFC 8446 §6.1: nothing follows our close_notify.
+    if (this.weSentClose) throw new TlsError('CLOSED', 'keyUpdate after close');
     const keys = this.writeKeys!;
     await this.emitRecord(ContentType.handshake, encodeKeyUpdate(requestPeer));
     if (requestPeer) this.updatesRequested++;
@@ -593,9 +599,13 @@ export class ClientConnection {
     for (const g of cfg.keyShareGroups) {
       this.keyShares.push(await cfg.provider.generateKeyShare(g, cfg.random));
     }
-    const session = cfg.session && cfg.cipherSuites.some((s) => s.name === cfg.session!.cipherSuite)
-      ? cfg.session
-      : undefined;
+    // RFC 8446 §4.6.1: resume only for the name the ticket's session verified.
+    const session =
+      cfg.session &&
+      cfg.session.serverName.toLowerCase() === cfg.serverName.toLowerCase() &&
+      cfg.cipherSuites.some((s) => s.name === cfg.session!.cipherSuite)
+        ? cfg.session
+        : undefined;
     const hello: ClientHello = {
       random: this.clientRandom,
       sessionId: this.sessionId,
@@ -634,7 +644,12 @@ export class ClientConnection {
   private helloExtensions(cookie: Uint8Array | null): Extension[] {
     const cfg = this.config;
     const exts: Extension[] = [];
-    if (!isIpLiteral(cfg.serverName) && cfg.serverName) exts.push(serverNameExt(cfg.serverName));
+    // RFC 6066 §3: an ASCII host name (A-labels), no trailing dot, never an IP address.
+    const ref = parseReferenceIdentity(cfg.serverName);
+    if (ref?.kind === 'dns') exts.push(serverNameExt(ref.name));
+    else if (!ref && cfg.serverName && !isIpLiteral(cfg.serverName) && /^[\x21-\x7e]+$/.test(cfg.serverName)) {
+      exts.push(serverNameExt(cfg.serverName));
+    }
     exts.push(supportedVersionsExt([TLS13]));
     exts.push(supportedGroupsExt(cfg.groups.map((g) => GROUPS[g])));
     exts.push(keyShareClientExt(this.keyShares.map((k) => ({ group: GROUPS[k.group], keyExchange: k.publicKey }))));
@@ -704,10 +719,8 @@ export class ClientConnection {
     this.reader.push(data);
     for (;;) {
       if (this.peerSentClose) {
-        // RFC 8446 §6.1: data after close_notify is ignored.
-        while (this.reader.next()) {
-          /* discard */
-        }
+        // RFC 8446 §6.1: data after close_notify is ignored, even if it is not TLS.
+        this.reader = new RecordReader();
         return;
       }
       const keys = this.readKeys;
@@ -1170,7 +1183,11 @@ export class ClientConnection {
     if (this.config.postHandshakeAuth) this.handshakeContext = this.transcript.fork();
     this.master = null;
 
-    const retry = !this.earlyDataAccepted && this.config.retryRejectedEarlyData;
+    // RFC 8446 §4.2.10: never resend early data automatically under another ALPN.
+    const retry =
+      !this.earlyDataAccepted &&
+      this.config.retryRejectedEarlyData &&
+      this.alpn === (this.config.session?.alpn ?? null);
     await this.writeQueue.run(async () => {
       // RFC 8446 §4.5: EndOfEarlyData under the early traffic key.
       if (eoed) await this.emitHandshake([eoed]);
@@ -1200,8 +1217,12 @@ export class ClientConnection {
       }
       this.earlyDataBuffer.length = 0;
       for (const d of this.pendingWrites.splice(0)) await this.emitAppData(d);
+      // Writes made during the handshake, in the order they were made.
+      for (const g of this.gated.splice(0)) {
+        await this.emitAppData(g.data);
+        g.resolve();
+      }
       this.sink.handshakeComplete(this.connectedInfo);
-      this.settleHandshakeWaiters();
     });
   }
 
@@ -1285,6 +1306,7 @@ export class ClientConnection {
     const msgs = await this.clientAuthMessages(req, t);
     // RFC 8446 §4.4.4: the Finished base key is client_application_traffic_secret_N.
     await this.writeQueue.run(async () => {
+      if (this.weSentClose) return; // RFC 8446 §6.1: nothing follows our close_notify
       const fin = encodeFinished(finishedVerifyData(this.hash!, this.writeKeys!.secret, t.current()));
       await this.emitHandshake([...msgs, fin]);
     });

@@ -31,7 +31,8 @@ function tlsLabel(label: string): Uint8Array {
   let l = labelCache.get(label);
   if (!l) {
     l = utf8('tls13 ' + label);
-    labelCache.set(label, l);
+    // Bounded: exporter labels come from the caller.
+    if (labelCache.size < 64) labelCache.set(label, l);
   }
   return l;
 }

@@ -48,3 +48,28 @@ describe.each(chains)('$fixture against the bundled Mozilla store', ({ fixture, 
     await server.waitForOutput(/alert unknown ca|unknown ca/i, { since: mark });
   });
 });
+
+describe('session tickets do not cross trust policies (RFC 8446 §2.2)', () => {
+  let server: OpenSslServer;
+  beforeAll(async () => {
+    server = await startOpenSslServer({ fixture: 'server-untrusted', mode: 'rev' });
+  });
+  afterAll(() => server?.stop());
+
+  it('a ticket from a connection that trusted the server is not resumed by one that does not', async () => {
+    const options = { host: server.host, port: server.port, servername: 'localhost' };
+    // First: a caller who trusts this server's root, with the process-wide cache.
+    const trusting = await connect({ ...options, ca: loadCert('untrusted-root').cert });
+    const w = trusting.writable.getWriter();
+    await w.write(new TextEncoder().encode('ticket please\n'));
+    await trusting.readable.getReader().read(); // the reply comes after the tickets
+    await trusting.close();
+    // Second: default trust (the bundled roots) must verify, not resume that ticket.
+    const err = await connect(options).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CERT_UNTRUSTED_ROOT', alert: 'unknown_ca' });
+    // The same trusting policy still resumes.
+    const again = await connect({ ...options, ca: loadCert('untrusted-root').cert });
+    expect(again.info.resumed).toBe(true);
+    await again.close();
+  });
+});
