@@ -102,9 +102,11 @@ const lines = [
   '/** [label, base64 subject DER, hex subject key identifier or "", base64 certificate DER] */',
   'export type RootEntry = readonly [name: string, subject: string, ski: string, der: string];',
   '',
+  '/** Where the bundled roots came from: Node version, NSS release and generation date. */',
   'export const MOZILLA_ROOTS_SOURCE =',
   `  ${JSON.stringify(`Node.js ${process.version} tls.rootCertificates (Mozilla NSS, ${nss}), generated ${date}`)};`,
   '',
+  '/** The bundled Mozilla NSS server-authentication roots, one {@link RootEntry} each (data for TrustStore.mozilla()). */',
   'export const MOZILLA_ROOTS: readonly RootEntry[] = [',
 ];
 for (const r of rows) {

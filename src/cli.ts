@@ -39,6 +39,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: Io) => Promise<numb
   demo: async (args, io) => (await import('./cli/demo.js')).demoCommand(args, io),
 };
 
+/** Runs the `puretls` command line on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help') {

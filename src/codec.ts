@@ -5,6 +5,7 @@
  */
 import { decodeError } from './errors.js';
 
+/** A bounds-checked cursor over a TLS structure (RFC 8446 §3); every failed read is a DECODE_ERROR. */
 export class Reader {
   private pos = 0;
   constructor(
@@ -70,6 +71,7 @@ export class Reader {
   }
 }
 
+/** A growable buffer for encoding TLS structures, with length-prefixed vectors (RFC 8446 §3.4). */
 export class Writer {
   private buf: Uint8Array;
   private len = 0;
@@ -136,6 +138,7 @@ export class Writer {
   }
 }
 
+/** Concatenates byte arrays into a new one. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -156,14 +159,17 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
+/** The UTF-8 encoding of a string. */
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
+/** Lowercase hex of the bytes, no separators. */
 export function toHex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
   return s;
 }
 
+/** Bytes from hex text (whitespace ignored); throws on an odd number of digits. */
 export function fromHex(h: string): Uint8Array {
   const clean = h.replace(/\s+/g, '');
   if (clean.length % 2) throw new Error('odd hex');

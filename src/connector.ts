@@ -69,6 +69,7 @@ export interface TlsConnection {
   readonly received: Promise<void>;
 }
 
+/** The wasi:tls 0.3 `connector` over WHATWG streams: send() and receive() carry the two directions, connect() runs the handshake. */
 export class Connector {
   private core: ClientConnection | null = null;
   private cleartextIn: ReadableStream<Uint8Array> | null = null;

@@ -32,11 +32,13 @@ export const AlertDescription = {
   certificate_required: 116,
   no_application_protocol: 120,
 } as const;
+/** The name of a TLS alert, e.g. 'handshake_failure' (RFC 8446 §6). */
 export type AlertName = keyof typeof AlertDescription;
 
 const alertNames = new Map<number, AlertName>(
   Object.entries(AlertDescription).map(([k, v]) => [v, k as AlertName]),
 );
+/** The name of an alert code, or `unknown_alert(N)`. */
 export function alertName(code: number): string {
   return alertNames.get(code) ?? `unknown_alert(${code})`;
 }
@@ -79,8 +81,10 @@ export const ErrorCodes = {
   LIMIT_EXCEEDED: 'internal_error',
   BAD_CONFIG: null,
 } as const satisfies Record<string, AlertName | null>;
+/** A stable TlsError code, e.g. 'CERT_EXPIRED'. */
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/** Optional parts of a TlsError: a received alert, an alert override, detail and a cause. */
 export interface TlsErrorOptions {
   /** Alert received from the peer (for ALERT_RECEIVED). */
   receivedAlert?: number;
@@ -124,6 +128,7 @@ export class TlsError extends Error {
   }
 }
 
+/** Whether `e` is a {@link TlsError}. */
 export function isTlsError(e: unknown): e is TlsError {
   return e instanceof TlsError;
 }

@@ -12,6 +12,7 @@ import { TlsError } from './errors.js';
 import type { ConnectionInfo } from './handshake/client.js';
 import type { ConnectorOptions } from './options.js';
 
+/** Options of connect(): the Connector's, plus where to connect and what to send first. */
 export interface NodeConnectOptions extends ConnectorOptions {
   host: string;
   port: number;

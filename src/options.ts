@@ -33,6 +33,7 @@ export interface VerifyContext {
   readonly defaultVerify: () => Promise<void>;
 }
 
+/** Caps on what a server can make a connection hold or do (the `limits` option); each must be a positive integer. */
 export interface Limits {
   /** Largest handshake message accepted (bytes). Default 131072. */
   maxHandshakeMessage?: number;
@@ -46,6 +47,7 @@ export interface Limits {
   maxBufferedCiphertext?: number;
 }
 
+/** Options of a Connector, and so of connect() and connectWebSocket(): trust, algorithms, resumption, limits and debugging. */
 export interface ConnectorOptions {
   /**
    * Trust anchors (PEM or DER). Like Node's `ca`, these replace the bundled
@@ -104,6 +106,7 @@ export interface ConnectorOptions {
   keyUpdateAfterRecords?: number;
 }
 
+/** Key exchange groups offered by default, in preference order (hybrid X25519MLKEM768 first); also every group puretls knows. */
 export const DEFAULT_GROUPS: readonly GroupName[] = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
 const DEFAULT_SCHEMES: readonly SignatureSchemeName[] = [
   'ecdsa_secp256r1_sha256',
@@ -128,6 +131,7 @@ export function checkLimits(limits: Limits | undefined): void {
   }
 }
 
+/** DER certificates from one input or a list: DER bytes as is, PEM text as its CERTIFICATE blocks. */
 export function toDerList(input: CertificateInput | readonly CertificateInput[] | undefined): Uint8Array[] {
   if (input === undefined) return [];
   const list = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
@@ -183,6 +187,7 @@ function badConfig(message: string): TlsError {
  */
 const storeCache = new Map<string, TrustStore>();
 
+/** The trust anchors for `ca` and `roots`; stores built from string inputs are shared (last 16 kept). */
 export function resolveTrustStore(options: ConnectorOptions): TrustStore {
   const { ca, roots } = options;
   const key =

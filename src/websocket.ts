@@ -23,13 +23,16 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   addEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: WebSocketEventLike) => void): void;
 }
+/** The parts of WebSocket events this transport reads. */
 export interface WebSocketEventLike {
   readonly data?: unknown;
   readonly code?: number;
   readonly reason?: string;
 }
+/** A WebSocket constructor, such as globalThis.WebSocket. */
 export type WebSocketConstructorLike = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
+/** Options of connectWebSocket(): the Connector's, plus the server name and the WebSocket to use. */
 export interface WebSocketConnectOptions extends ConnectorOptions {
   /** The TLS server's name: sent as SNI and verified against its certificate. */
   serverName: string;

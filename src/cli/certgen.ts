@@ -87,6 +87,7 @@ function certificate(spec: CertSpec): Uint8Array {
   return seq(tbs, ECDSA_SHA256, bitString(new Uint8Array(signature)));
 }
 
+/** The throwaway PKI `puretls demo` trusts and serves: a P-256 root and a localhost leaf. */
 export interface DemoPki {
   /** PEM of the root: the only trust anchor the demo client uses. */
   readonly caPem: string;

@@ -9,11 +9,14 @@ import { failureJson, failureLine } from './summary.js';
 import type { SessionFlags } from './session.js';
 import { readOptionFile } from './session.js';
 
-/** 0 success, 1 connection/TLS failure (or a vector mismatch), 2 bad usage. */
+/** Exit code 0: success. */
 export const EXIT_OK = 0;
+/** Exit code 1: a connection or TLS failure, or a vector mismatch. */
 export const EXIT_FAILURE = 1;
+/** Exit code 2: bad usage (unknown option, bad argument, bad configuration). */
 export const EXIT_USAGE = 2;
 
+/** The process streams and environment a command uses (injectable for tests). */
 export interface Io {
   readonly stdin: Readable & { isTTY?: boolean };
   readonly stdout: Writable & { isTTY?: boolean };
@@ -21,6 +24,7 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/** A command-line mistake: reported as one line and exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -45,6 +49,7 @@ export const TLS_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
+/** Help text for {@link TLS_OPTIONS}, shared by the commands' --help. */
 export const TLS_OPTIONS_HELP = `TLS options:
   --servername NAME     name to send (SNI) and verify (default: HOST)
   --ca FILE             trust only the certificates in this PEM file
@@ -63,8 +68,10 @@ export const TLS_OPTIONS_HELP = `TLS options:
   -h, --help            this help
 `;
 
+/** Option values as node:util parseArgs returns them. */
 export type ParsedValues = Record<string, string | boolean | undefined>;
 
+/** Parses `args` strictly against `options`; any parse failure becomes a {@link UsageError}. */
 export function parse(args: readonly string[], options: Options): { values: ParsedValues; positionals: string[] } {
   try {
     const r = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });

@@ -16,6 +16,7 @@ import { Progress } from './progress.js';
 import { openConnection, parseTarget, pipeConnection, prepareOptions } from './session.js';
 import { formatSummary } from './summary.js';
 
+/** The `puretls connect --help` text. */
 export const CONNECT_HELP = `Usage: puretls connect HOST[:PORT] [options]
 
 Connects with TLS 1.3, prints what was negotiated and the server's chain to
@@ -44,6 +45,7 @@ const OPTIONS = {
   'no-progress': { type: 'boolean' },
 } as const;
 
+/** `puretls connect`: handshake, print the summary, then pipe stdin and stdout; returns the exit code. */
 export async function connectCommand(args: readonly string[], io: Io): Promise<number> {
   let json = args.includes('--json');
   let dispose = (): void => undefined;

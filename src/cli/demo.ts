@@ -12,6 +12,7 @@ import { EXIT_OK, TLS_OPTIONS, UsageError, parse, reportFailure, sessionFlags, t
 import { openConnection, pipeConnection, prepareOptions } from './session.js';
 import { formatSummary } from './summary.js';
 
+/** The `puretls demo --help` text. */
 export const DEMO_HELP = `Usage: puretls demo [options]
 
 Runs a complete TLS 1.3 exchange without the network: makes a fresh P-256
@@ -54,6 +55,7 @@ function startServer(pki: ReturnType<typeof generateDemoPki>): Promise<Server> {
   });
 }
 
+/** `puretls demo`: a full handshake and HTTP/1.1 request against a local Node HTTPS server; returns the exit code. */
 export async function demoCommand(args: readonly string[], io: Io): Promise<number> {
   let json = args.includes('--json');
   let server: Server | null = null;

@@ -3,6 +3,7 @@
  * transfer has lasted a second, so short exchanges print nothing.
  */
 
+/** Where the meter is drawn: a writable text stream, usually stderr. */
 export interface ProgressSink {
   readonly isTTY?: boolean;
   write(text: string): unknown;
@@ -20,6 +21,7 @@ function size(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
+/** The transfer meter: counts bytes each way and redraws one status line until stopped. */
 export class Progress {
   received = 0;
   sent = 0;

@@ -70,6 +70,7 @@ export function readOptionFile(option: string, file: string): string {
   }
 }
 
+/** Connector options built from the command line, with the verification verdict and cleanup. */
 export interface PreparedOptions {
   options: ConnectorOptions;
   /** Set by the verifier; `ok: null` until it runs (it does not on resumption). */
@@ -78,6 +79,7 @@ export interface PreparedOptions {
   dispose(): void;
 }
 
+/** Turns the command-line flags into ConnectorOptions (trust, groups, suites, key log, trace) and a verifier that records its verdict; --insecure lets a failed verification through. */
 export function prepareOptions(flags: SessionFlags, stderr: Writable): PreparedOptions {
   const options: ConnectorOptions = {};
   if (flags.caPem !== undefined) options.ca = flags.caPem;
@@ -144,6 +146,7 @@ export function prepareOptions(flags: SessionFlags, stderr: Writable): PreparedO
   };
 }
 
+/** Where to connect: a host name or IP literal and a TCP port. */
 export interface Target {
   host: string;
   port: number;
@@ -159,6 +162,7 @@ export function parseTarget(text: string): Target {
   return { host: m[1], port };
 }
 
+/** An established connection and the summary of its handshake. */
 export interface OpenResult {
   conn: TlsConnection;
   summary: Summary;
@@ -181,6 +185,7 @@ export async function openConnection(target: Target, flags: SessionFlags, prepar
   return { conn, summary };
 }
 
+/** The two ends {@link pipeConnection} copies between, and an optional transfer meter. */
 export interface PipeOptions {
   input: Readable | null;
   output: Writable;

@@ -7,6 +7,7 @@ import { TlsError, alertName } from '../errors.js';
 import { parseCertificate } from '../verify/cert.js';
 import { describeNames } from '../verify/names.js';
 
+/** One certificate of the server's chain, as the summary prints it. */
 export interface CertSummary {
   readonly subject: string;
   readonly issuer: string;
@@ -16,11 +17,13 @@ export interface CertSummary {
   readonly names: string;
 }
 
+/** The outcome of chain verification: passed, failed (with its error code), or not run. */
 export type Verdict =
   | { readonly ok: true; readonly anchor: string; readonly pathLength: number }
   | { readonly ok: false; readonly code: string; readonly message: string }
   | { readonly ok: null; readonly message: string };
 
+/** What `connect` and `demo` report about a handshake (also their JSON output). */
 export interface Summary {
   readonly ok: true;
   readonly host: string;
@@ -43,6 +46,7 @@ export interface Summary {
 
 const isoDate = (d: Date): string => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 
+/** Summarises a DER certificate; an unparsable one is described, not thrown. */
 export function describeCertificate(der: Uint8Array): CertSummary {
   try {
     const c = parseCertificate(der);
@@ -59,6 +63,7 @@ export function describeCertificate(der: Uint8Array): CertSummary {
   }
 }
 
+/** Builds the handshake {@link Summary} from the connection info and what the CLI knows. */
 export function buildSummary(p: {
   host: string;
   port: number;
@@ -118,6 +123,7 @@ export function formatSummary(s: Summary): string {
   return lines.map((l) => `* ${l}\n`).join('');
 }
 
+/** The verification verdict as one line of text. */
 export function formatVerdict(v: Verdict): string {
   if (v.ok === true) return `OK (path of ${v.pathLength}, trust anchor ${v.anchor})`;
   if (v.ok === false) return `FAILED ${v.code}: ${v.message}`;
@@ -136,6 +142,7 @@ export function failureLine(e: unknown): string {
   return oneLine(`${err.name === 'Error' ? 'ERROR' : err.name}: ${err.message}`);
 }
 
+/** A failure as the JSON object `--json` prints: code, message and alerts. */
 export function failureJson(e: unknown): Record<string, unknown> {
   if (e instanceof TlsError) {
     return {

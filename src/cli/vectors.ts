@@ -6,6 +6,7 @@ import { SECTIONS, allPassed, runRfc8448, type SectionId } from '../vectors/inde
 import { EXIT_FAILURE, EXIT_OK, UsageError, parse, reportFailure, type Io } from './common.js';
 import { TraceFormatter } from './trace.js';
 
+/** The `puretls vectors --help` text. */
 export const VECTORS_HELP = `Usage: puretls vectors [options]
 
 Replays the example handshakes of RFC 8448 ("Example Handshake Traces for
@@ -48,6 +49,7 @@ function parseSections(text: string | undefined): SectionId[] {
   return out;
 }
 
+/** `puretls vectors`: replays RFC 8448 through the engine and prints each comparison; returns the exit code. */
 export async function vectorsCommand(args: readonly string[], io: Io): Promise<number> {
   let json = false;
   try {

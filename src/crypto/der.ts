@@ -33,6 +33,7 @@ export function contextTag(n: number, constructed = true): number {
   return 0x80 | (constructed ? 0x20 : 0) | n;
 }
 
+/** One DER TLV as {@link DerReader} returns it: views into the input, no copies. */
 export interface DerElement {
   /** The identifier octet (class | constructed | number). */
   readonly tag: number;
@@ -200,6 +201,7 @@ function decodeOid(v: Uint8Array, r: DerReader): string {
 
 // ---------------------------------------------------------------- byte helpers
 
+/** OS2IP (RFC 8017 §4.2): unsigned big-endian bytes as a bigint. */
 export function bytesToBigInt(b: Uint8Array): bigint {
   let hex = '';
   for (let i = 0; i < b.length; i++) hex += b[i]!.toString(16).padStart(2, '0');
@@ -217,12 +219,14 @@ export function bigIntToBytes(x: bigint, len: number): Uint8Array {
   return out;
 }
 
+/** Number of significant bits of a non-negative bigint (0 for 0). */
 export function bitLength(x: bigint): number {
   return x === 0n ? 0 : x.toString(2).length;
 }
 
 // ---------------------------------------------------------------- OIDs
 
+/** Dotted-decimal OIDs of the key and hash algorithms the parsers recognise. */
 export const Oid = {
   rsaEncryption: '1.2.840.113549.1.1.1',
   rsassaPss: '1.2.840.113549.1.1.10',
@@ -238,6 +242,7 @@ export const Oid = {
   sha512: '2.16.840.1.101.3.4.2.3',
 } as const;
 
+/** The NIST curves of the EC keys puretls accepts, by their WebCrypto names. */
 export type EcCurve = 'P-256' | 'P-384' | 'P-521';
 
 /** Field element size in bytes per curve (SEC 1 §2.3.5). */
@@ -269,6 +274,7 @@ export interface PssParams {
   readonly saltLength: number;
 }
 
+/** A parsed SubjectPublicKeyInfo (RFC 5280 §4.1.2.7): RSA, RSASSA-PSS (RFC 4055), EC (RFC 5480) or Ed25519 (RFC 8410). */
 export type PublicKeyInfo =
   | { readonly kind: 'rsa'; readonly n: bigint; readonly e: bigint; readonly modulusBits: number }
   | {
@@ -282,8 +288,10 @@ export type PublicKeyInfo =
   | { readonly kind: 'ec'; readonly curve: EcCurve; readonly point: Uint8Array }
   | { readonly kind: 'ed25519'; readonly key: Uint8Array };
 
+/** An RSA private key with its modulus size in bits. */
 export type RsaPrivateKeyParts = RsaPrivateKey & { readonly modulusBits: number };
 
+/** A parsed private key (from PKCS#8, PKCS#1 or SEC1), by algorithm. */
 export type PrivateKeyInfo =
   | ({ readonly kind: 'rsa' } & RsaPrivateKeyParts)
   | ({ readonly kind: 'rsa-pss'; readonly params?: PssParams } & RsaPrivateKeyParts)
@@ -618,6 +626,7 @@ export function base64Decode(text: string): Uint8Array {
   return out;
 }
 
+/** Standard base64 with padding (RFC 4648 §4). */
 export function base64Encode(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 3) {
@@ -630,6 +639,7 @@ export function base64Encode(bytes: Uint8Array): string {
   return out;
 }
 
+/** One PEM block (RFC 7468): its label, e.g. "CERTIFICATE", and the decoded DER. */
 export interface PemBlock {
   readonly label: string;
   readonly der: Uint8Array;

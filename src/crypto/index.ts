@@ -6,6 +6,7 @@ import { TlsError } from '../errors.js';
 import { nobleProvider } from './noble.js';
 import type { CryptoProvider } from './provider.js';
 
+/** The `crypto` option: 'noble', 'webcrypto', 'auto' (WebCrypto where crypto.subtle exists) or a provider object. */
 export type ProviderChoice = 'auto' | 'noble' | 'webcrypto' | CryptoProvider;
 
 const registry = new Map<string, () => CryptoProvider>([['noble', () => nobleProvider]]);
@@ -17,6 +18,7 @@ export function registerProvider(name: string, factory: () => CryptoProvider): v
 
 let autoChoice: CryptoProvider | null = null;
 
+/** Resolves a {@link ProviderChoice} to a provider; 'auto' (the default) is decided once per process, an unknown name fails BAD_CONFIG. */
 export function selectProvider(choice: ProviderChoice | undefined): CryptoProvider {
   if (choice && typeof choice === 'object') return choice;
   const name = choice ?? 'auto';

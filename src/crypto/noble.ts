@@ -166,6 +166,7 @@ function nobleKeyShare(group: GroupName, random: RandomSource): KeyShare {
   };
 }
 
+/** The pure provider: every primitive from the noble libraries, synchronous, runs anywhere. */
 export const nobleProvider: CryptoProvider = {
   name: 'noble',
   hash: (name) => hashes[name],

@@ -6,8 +6,10 @@
  * signatures may be asynchronous so that a WebCrypto provider fits.
  */
 
+/** A value or a promise of it, so that a provider may be synchronous or asynchronous. */
 export type MaybePromise<T> = T | Promise<T>;
 
+/** The hash functions of TLS 1.3 cipher suites and signature schemes. */
 export type HashName = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 /** An incremental hash (transcript hash, RFC 8446 §4.4.1). */
@@ -19,6 +21,7 @@ export interface HashState {
   clone(): HashState;
 }
 
+/** A hash function: one-shot digest, incremental state and HMAC (RFC 2104), all synchronous. */
 export interface HashFunction {
   readonly name: HashName;
   readonly outputLen: number;
@@ -27,6 +30,7 @@ export interface HashFunction {
   hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
+/** The AEAD algorithms of the TLS 1.3 cipher suites (RFC 8446 §B.4). */
 export type AeadName = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
 
 /** A keyed AEAD. `open` returns null when authentication fails. */
@@ -61,6 +65,7 @@ export type SignatureAlgorithm =
 /** A source of random bytes; tests replace it to make a handshake reproducible. */
 export type RandomSource = (length: number) => Uint8Array;
 
+/** Every cryptographic primitive the engine uses: hashes, AEAD, key exchange, signatures. */
 export interface CryptoProvider {
   readonly name: string;
   hash(name: HashName): HashFunction;

@@ -11,6 +11,7 @@ import { TlsError } from '../errors.js';
 import { systemRandom, type HashName, type RandomSource } from './provider.js';
 import { bigIntToBytes, bitLength, bytesToBigInt } from './der.js';
 
+/** An RSA public key: modulus n and public exponent e (RFC 8017 §3.1). */
 export interface RsaPublicKey {
   readonly n: bigint;
   readonly e: bigint;

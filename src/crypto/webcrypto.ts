@@ -578,6 +578,7 @@ async function sign(alg: SignatureAlgorithm, pkcs8: Uint8Array, message: Uint8Ar
 
 // ---------------------------------------------------------------- the provider
 
+/** The platform provider: WebCrypto for each primitive that passes its probe, noble for hashing, ChaCha20-Poly1305 and anything missing. */
 export const webcryptoProvider: CryptoProvider = {
   name: 'webcrypto',
   hash: (name: HashName) => nobleProvider.hash(name),

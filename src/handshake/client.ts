@@ -126,6 +126,7 @@ export interface ClientSink {
   ticket?(session: StoredSession): void;
 }
 
+/** A client certificate chain and its private key for client authentication (RFC 8446 §4.4.2), with the schemes the key can sign. */
 export interface ClientCertificateIdentity {
   /** DER certificates, leaf first. */
   readonly chain: readonly Uint8Array[];
@@ -138,6 +139,7 @@ export interface ClientCertificateIdentity {
 /** Chain verification: resolves or throws a TlsError (CERT_* codes). */
 export type ChainVerifier = (chain: readonly Uint8Array[], serverName: string) => Promise<void>;
 
+/** Everything the client core needs for one connection, fully resolved (options.ts builds it from ConnectorOptions). */
 export interface ClientConfig {
   /** The name to verify and, unless an IP literal, to send as SNI. */
   readonly serverName: string;
@@ -264,6 +266,7 @@ interface WriteKeys {
   records: number;
 }
 
+/** The sans-IO TLS 1.3 client core (RFC 8446 §2, §4): network bytes in through receive(), application data through write(), everything out through the ClientSink. */
 export class ClientConnection {
   private state: State = 'start';
   private reader = new RecordReader();
@@ -1369,6 +1372,7 @@ function suiteFor(name: CipherSuiteName): CipherSuite {
 }
 
 const handshakeNames = new Map<number, string>(Object.entries(HT).map(([k, v]) => [v, k]));
+/** The HandshakeType name of a message type (RFC 8446 §4), e.g. "server_hello", for traces and errors. */
 export function handshakeName(type: number): string {
   return handshakeNames.get(type) ?? `handshake(${type})`;
 }

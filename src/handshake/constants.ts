@@ -51,9 +51,12 @@ export const ExtensionType = {
   key_share: 51,
 } as const;
 
+/** ProtocolVersion 0x0304, TLS 1.3, as offered in supported_versions (RFC 8446 §4.2.1). */
 export const TLS13 = 0x0304;
+/** ProtocolVersion 0x0303, TLS 1.2: the legacy_version a TLS 1.3 ClientHello carries (RFC 8446 §4.1.2). */
 export const TLS12 = 0x0303;
 
+/** A TLS 1.3 cipher suite: code point, AEAD, key length and HKDF hash (RFC 8446 §B.4). */
 export interface CipherSuite {
   readonly name: CipherSuiteName;
   readonly code: number;
@@ -62,6 +65,7 @@ export interface CipherSuite {
   readonly hash: HashName;
 }
 
+/** IANA names of the TLS 1.3 cipher suites puretls implements. */
 export type CipherSuiteName =
   | 'TLS_AES_128_GCM_SHA256'
   | 'TLS_AES_256_GCM_SHA384'
@@ -83,6 +87,7 @@ export const GROUPS: Readonly<Record<GroupName, number>> = {
   X25519MLKEM768: 0x11ec,
 };
 
+/** IANA names of the signature schemes puretls implements (RFC 8446 §4.2.3). */
 export type SignatureSchemeName =
   | 'ecdsa_secp256r1_sha256'
   | 'ecdsa_secp384r1_sha384'
@@ -98,6 +103,7 @@ export type SignatureSchemeName =
   | 'rsa_pkcs1_sha384'
   | 'rsa_pkcs1_sha512';
 
+/** A signature scheme: code point, primitive algorithm and the key it requires (RFC 8446 §4.2.3). */
 export interface SignatureScheme {
   readonly name: SignatureSchemeName;
   readonly code: number;
@@ -129,10 +135,13 @@ export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
   { name: 'rsa_pkcs1_sha512', code: 0x0601, alg: { kind: 'rsa-pkcs1', hash: 'SHA-512' }, certOnly: true, rsaKey: 'rsae' },
 ];
 
+/** The signature scheme with this code point, or undefined if not implemented. */
 export const schemeByCode = (code: number): SignatureScheme | undefined =>
   SIGNATURE_SCHEMES.find((s) => s.code === code);
+/** The cipher suite with this code point, or undefined if not implemented. */
 export const suiteByCode = (code: number): CipherSuite | undefined =>
   CIPHER_SUITES.find((s) => s.code === code);
+/** The named group with this code point, or undefined if not implemented. */
 export const groupByCode = (code: number): GroupName | undefined =>
   (Object.keys(GROUPS) as GroupName[]).find((g) => GROUPS[g] === code);
 
@@ -141,6 +150,7 @@ export const groupByCode = (code: number): GroupName | undefined =>
  * server negotiates TLS 1.2 ("DOWNGRD\x01") or below ("DOWNGRD\x00").
  */
 export const DOWNGRADE_TLS12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
+/** RFC 8446 §4.1.3: "DOWNGRD\x00", the ServerHello.random suffix for TLS 1.1 or below. */
 export const DOWNGRADE_TLS11 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00);
 
 /** RFC 8446 §4.1.3: ServerHello.random of a HelloRetryRequest, SHA-256("HelloRetryRequest"). */

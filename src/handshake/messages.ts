@@ -13,6 +13,7 @@ export function handshakeMessage(type: number, body: Uint8Array): Uint8Array {
 }
 
 // --- ClientHello, §4.1.2 ---
+/** The ClientHello fields that vary (RFC 8446 §4.1.2); legacy_version and compression are fixed. */
 export interface ClientHello {
   random: Uint8Array;
   sessionId: Uint8Array;
@@ -20,6 +21,7 @@ export interface ClientHello {
   extensions: Extension[];
 }
 
+/** Encodes a ClientHello (RFC 8446 §4.1.2) as a handshake message. */
 export function encodeClientHello(ch: ClientHello): Uint8Array {
   const w = new Writer(512);
   w.u16(TLS12).bytes(ch.random).opaque(1, ch.sessionId);
@@ -29,6 +31,7 @@ export function encodeClientHello(ch: ClientHello): Uint8Array {
   return handshakeMessage(HT.client_hello, w.finish());
 }
 
+/** Decodes a ClientHello body (RFC 8446 §4.1.2); for RFC 8448 replays and test servers. */
 export function decodeClientHello(body: Uint8Array): ClientHello {
   const r = new Reader(body, 'ClientHello');
   r.u16();
@@ -45,6 +48,7 @@ export function decodeClientHello(body: Uint8Array): ClientHello {
 }
 
 // --- ServerHello / HelloRetryRequest, §4.1.3, §4.1.4 ---
+/** A ServerHello or HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
 export interface ServerHello {
   legacyVersion: number;
   random: Uint8Array;
@@ -56,6 +60,7 @@ export interface ServerHello {
   isHelloRetryRequest: boolean;
 }
 
+/** Decodes a ServerHello body and recognises a HelloRetryRequest by its random (RFC 8446 §4.1.3). */
 export function decodeServerHello(body: Uint8Array): ServerHello {
   const r = new Reader(body, 'ServerHello');
   const legacyVersion = r.u16();
@@ -72,6 +77,7 @@ export function decodeServerHello(body: Uint8Array): ServerHello {
   return { legacyVersion, random, sessionId, cipherSuite, compression, extensions, isHelloRetryRequest: hrr };
 }
 
+/** Encodes a ServerHello (RFC 8446 §4.1.3) as a handshake message; for test servers. */
 export function encodeServerHello(sh: Omit<ServerHello, 'isHelloRetryRequest'>): Uint8Array {
   const w = new Writer(256);
   w.u16(sh.legacyVersion).bytes(sh.random).opaque(1, sh.sessionId).u16(sh.cipherSuite).u8(sh.compression);
@@ -80,12 +86,14 @@ export function encodeServerHello(sh: Omit<ServerHello, 'isHelloRetryRequest'>):
 }
 
 // --- EncryptedExtensions, §4.3.1 ---
+/** Decodes an EncryptedExtensions body into its extensions (RFC 8446 §4.3.1). */
 export function decodeEncryptedExtensions(body: Uint8Array): Extension[] {
   const r = new Reader(body, 'EncryptedExtensions');
   const exts = decodeExtensions(r, 'EncryptedExtensions');
   r.end();
   return exts;
 }
+/** Encodes EncryptedExtensions (RFC 8446 §4.3.1) as a handshake message; for test servers. */
 export function encodeEncryptedExtensions(exts: readonly Extension[]): Uint8Array {
   const w = new Writer();
   encodeExtensions(w, exts);
@@ -93,10 +101,12 @@ export function encodeEncryptedExtensions(exts: readonly Extension[]): Uint8Arra
 }
 
 // --- CertificateRequest, §4.3.2 ---
+/** A CertificateRequest: its context and extensions (RFC 8446 §4.3.2). */
 export interface CertificateRequest {
   context: Uint8Array;
   extensions: Extension[];
 }
+/** Decodes a CertificateRequest body (RFC 8446 §4.3.2). */
 export function decodeCertificateRequest(body: Uint8Array): CertificateRequest {
   const r = new Reader(body, 'CertificateRequest');
   const context = r.vec(1);
@@ -104,6 +114,7 @@ export function decodeCertificateRequest(body: Uint8Array): CertificateRequest {
   r.end();
   return { context, extensions };
 }
+/** Encodes a CertificateRequest (RFC 8446 §4.3.2) as a handshake message; for test servers. */
 export function encodeCertificateRequest(cr: CertificateRequest): Uint8Array {
   const w = new Writer().opaque(1, cr.context);
   encodeExtensions(w, cr.extensions);
@@ -111,14 +122,17 @@ export function encodeCertificateRequest(cr: CertificateRequest): Uint8Array {
 }
 
 // --- Certificate, §4.4.2 ---
+/** A CertificateEntry: one DER certificate and its extensions (RFC 8446 §4.4.2). */
 export interface CertificateEntry {
   data: Uint8Array;
   extensions: Extension[];
 }
+/** A Certificate message: request context and certificate_list (RFC 8446 §4.4.2). */
 export interface Certificate {
   context: Uint8Array;
   entries: CertificateEntry[];
 }
+/** Decodes a Certificate body (RFC 8446 §4.4.2); more than `maxEntries` entries is BAD_CERTIFICATE. */
 export function decodeCertificate(body: Uint8Array, maxEntries = Infinity): Certificate {
   const r = new Reader(body, 'Certificate');
   const context = r.vec(1);
@@ -135,6 +149,7 @@ export function decodeCertificate(body: Uint8Array, maxEntries = Infinity): Cert
   }
   return { context, entries };
 }
+/** Encodes a Certificate (RFC 8446 §4.4.2) as a handshake message. */
 export function encodeCertificate(c: Certificate): Uint8Array {
   const w = new Writer(1024).opaque(1, c.context);
   w.vec(3, (w) => {
@@ -147,10 +162,12 @@ export function encodeCertificate(c: Certificate): Uint8Array {
 }
 
 // --- CertificateVerify, §4.4.3 ---
+/** A CertificateVerify: signature scheme and signature (RFC 8446 §4.4.3). */
 export interface CertificateVerify {
   scheme: number;
   signature: Uint8Array;
 }
+/** Decodes a CertificateVerify body (RFC 8446 §4.4.3). */
 export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
   const r = new Reader(body, 'CertificateVerify');
   const scheme = r.u16();
@@ -158,19 +175,23 @@ export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
   r.end();
   return { scheme, signature };
 }
+/** Encodes a CertificateVerify (RFC 8446 §4.4.3) as a handshake message. */
 export function encodeCertificateVerify(cv: CertificateVerify): Uint8Array {
   return handshakeMessage(HT.certificate_verify, new Writer().u16(cv.scheme).opaque(2, cv.signature).finish());
 }
 
 // --- Finished, §4.4.4 ---
+/** A Finished body: verify_data, which must be exactly the hash length (RFC 8446 §4.4.4). */
 export function decodeFinished(body: Uint8Array, hashLen: number): Uint8Array {
   if (body.length !== hashLen) throw new TlsError('DECODE_ERROR', 'malformed Finished');
   return body;
 }
+/** Encodes Finished (RFC 8446 §4.4.4) as a handshake message. */
 export const encodeFinished = (verifyData: Uint8Array): Uint8Array =>
   handshakeMessage(HT.finished, verifyData);
 
 // --- NewSessionTicket, §4.6.1 ---
+/** A NewSessionTicket (RFC 8446 §4.6.1). */
 export interface NewSessionTicket {
   lifetime: number;
   ageAdd: number;
@@ -178,6 +199,7 @@ export interface NewSessionTicket {
   ticket: Uint8Array;
   extensions: Extension[];
 }
+/** Decodes a NewSessionTicket body (RFC 8446 §4.6.1). */
 export function decodeNewSessionTicket(body: Uint8Array): NewSessionTicket {
   const r = new Reader(body, 'NewSessionTicket');
   const lifetime = r.u32();
@@ -188,6 +210,7 @@ export function decodeNewSessionTicket(body: Uint8Array): NewSessionTicket {
   r.end();
   return { lifetime, ageAdd, nonce, ticket, extensions };
 }
+/** Encodes a NewSessionTicket (RFC 8446 §4.6.1) as a handshake message; for test servers. */
 export function encodeNewSessionTicket(t: NewSessionTicket): Uint8Array {
   const w = new Writer().u32(t.lifetime).u32(t.ageAdd).opaque(1, t.nonce).opaque(2, t.ticket);
   encodeExtensions(w, t.extensions);
@@ -195,6 +218,7 @@ export function encodeNewSessionTicket(t: NewSessionTicket): Uint8Array {
 }
 
 // --- KeyUpdate, §4.6.3 ---
+/** Decodes a KeyUpdate body: true when the peer requests an update (RFC 8446 §4.6.3). */
 export function decodeKeyUpdate(body: Uint8Array): boolean {
   const r = new Reader(body, 'KeyUpdate');
   const v = r.u8();
@@ -203,8 +227,10 @@ export function decodeKeyUpdate(body: Uint8Array): boolean {
   if (v > 1) throw new TlsError('ILLEGAL_PARAMETER', 'invalid KeyUpdateRequest');
   return v === 1;
 }
+/** Encodes a KeyUpdate (RFC 8446 §4.6.3), asking the peer to update too when `requestUpdate`. */
 export const encodeKeyUpdate = (requestUpdate: boolean): Uint8Array =>
   handshakeMessage(HT.key_update, Uint8Array.of(requestUpdate ? 1 : 0));
 
 // --- EndOfEarlyData, §4.5 ---
+/** Encodes EndOfEarlyData (RFC 8446 §4.5) as a handshake message. */
 export const encodeEndOfEarlyData = (): Uint8Array => handshakeMessage(HT.end_of_early_data, new Uint8Array(0));

@@ -29,6 +29,7 @@ export interface SessionStore {
   delete(key: string): void | Promise<void>;
 }
 
+/** Whether the ticket's lifetime (RFC 8446 §4.6.1) has run out at `now` (ms since the epoch). */
 export function sessionExpired(s: StoredSession, now: number): boolean {
   return now - s.receivedAt >= s.lifetime * 1000;
 }

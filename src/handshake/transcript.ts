@@ -6,6 +6,7 @@ import type { HashFunction, HashState } from '../crypto/provider.js';
 import { HandshakeType } from './constants.js';
 import { handshakeMessage } from './messages.js';
 
+/** The running transcript hash of the handshake messages (RFC 8446 §4.4.1). */
 export class Transcript {
   private pending: Uint8Array[] = [];
   private state: HashState | null = null;

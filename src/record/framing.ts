@@ -8,8 +8,10 @@ import { ContentType } from '../handshake/constants.js';
 export const MAX_PLAINTEXT = 1 << 14;
 /** RFC 8446 §5.2: TLSCiphertext.length must not exceed 2^14 + 256. */
 export const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
+/** RFC 8446 §5.1: a record header is type, legacy_record_version and length, 5 bytes. */
 export const HEADER_LENGTH = 5;
 
+/** One record as read from the network, before decryption (RFC 8446 §5.1). */
 export interface RawRecord {
   type: number;
   version: number;

@@ -29,11 +29,13 @@ export function recordNonce(iv: Uint8Array, seq: number, out = new Uint8Array(12
   return out;
 }
 
+/** An opened record: the real content type and the content without padding (RFC 8446 §5.2, §5.4). */
 export interface DecryptedRecord {
   type: number;
   content: Uint8Array;
 }
 
+/** What {@link RecordProtection.sealRecords} returns: several sealed records in one buffer. */
 export interface SealedRecords {
   /** The records, back to back, ready for the network. */
   bytes: Uint8Array;

@@ -5,6 +5,7 @@
  */
 import { TlsError } from '../errors.js';
 
+/** One complete handshake message (RFC 8446 §4). */
 export interface HandshakeMessage {
   type: number;
   body: Uint8Array;
@@ -12,6 +13,7 @@ export interface HandshakeMessage {
   raw: Uint8Array;
 }
 
+/** Rebuilds handshake messages from handshake records, enforcing a size limit (RFC 8446 §5.1). */
 export class HandshakeReassembler {
   /** An unfinished message's bytes in buf[0..used); capacity doubles as it grows. */
   private buf = new Uint8Array(0);

@@ -16,6 +16,7 @@ import {
 } from './rfc8448.js';
 import { startRun, type Run, type TraceEntry } from './replay.js';
 
+/** One RFC 8448 value compared with what the engine produced. */
 export interface VectorCheck {
   /** What is compared, in the RFC's words. */
   readonly what: string;
@@ -24,6 +25,7 @@ export interface VectorCheck {
   readonly actual: string | undefined;
 }
 
+/** The outcome of replaying one RFC 8448 section. */
 export interface VectorSection {
   /** '§3', '§4', ... */
   readonly id: string;
@@ -37,7 +39,9 @@ export interface VectorSection {
   error?: string;
 }
 
+/** The RFC 8448 sections that can be replayed. */
 export const SECTIONS = ['§3', '§4', '§5', '§6', '§7'] as const;
+/** An RFC 8448 section id, e.g. '§3'. */
 export type SectionId = (typeof SECTIONS)[number];
 
 class Section implements VectorSection {

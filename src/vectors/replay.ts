@@ -11,11 +11,13 @@ import { decodeClientHello, type ClientHello } from '../handshake/messages.js';
 import type { StoredSession } from '../handshake/session.js';
 import { spkiOfCertificate } from '../verify/cert.js';
 
+/** One call of the core's trace hook: a label and a copy of its value. */
 export interface TraceEntry {
   readonly label: string;
   readonly value: Uint8Array;
 }
 
+/** A client core under replay, and everything it has sent, received and traced so far. */
 export interface Run {
   readonly core: ClientConnection;
   /** Every chunk the core handed to the network, in order. */
@@ -68,6 +70,7 @@ export function rfcHelloShaper(rfcHelloHex: string, matched: number[]): (hello: 
   };
 }
 
+/** How to build a replay's client: the RFC's random values, its ClientHello and pinned certificate. */
 export interface RunOptions {
   readonly random: readonly string[];
   /** The RFC's first ClientHello (hex), to shape ours like it. */
@@ -77,6 +80,7 @@ export interface RunOptions {
   readonly overrides?: Partial<ClientConfig>;
 }
 
+/** Builds a client core configured like the RFC 8448 client, capturing its output; feed it with `core.start()` and `core.receive()`. */
 export function startRun(options: RunOptions): Run {
   const sent: Uint8Array[] = [];
   const trace: TraceEntry[] = [];

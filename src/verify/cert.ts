@@ -21,6 +21,7 @@ import { contextTag, DerReader, Tag } from '../crypto/der.js';
 import { equalBytes, hex } from './bytes.js';
 import { parseName, type ParsedName } from './dn.js';
 
+/** A GeneralName (RFC 5280 §4.2.1.6) as read byte-exact from the certificate; unsupported forms keep only their tag. */
 export type GeneralName =
   | { readonly kind: 'dns'; readonly value: string }
   | { readonly kind: 'email'; readonly value: string }
@@ -29,6 +30,7 @@ export type GeneralName =
   | { readonly kind: 'dn'; readonly name: ParsedName }
   | { readonly kind: 'other'; readonly tag: number };
 
+/** The NameConstraints extension: permitted and excluded subtrees (RFC 5280 §4.2.1.10). */
 export interface NameConstraints {
   readonly permitted: readonly GeneralName[];
   readonly excluded: readonly GeneralName[];
@@ -36,11 +38,15 @@ export interface NameConstraints {
 
 /** KeyUsage bits (RFC 5280 §4.2.1.3) as asn1-x509 numbers them. */
 export const KU_DIGITAL_SIGNATURE = 1;
+/** KeyUsage keyCertSign (RFC 5280 §4.2.1.3), as asn1-x509 numbers it. */
 export const KU_KEY_CERT_SIGN = 32;
 
+/** id-kp-serverAuth, the ExtendedKeyUsage a TLS server certificate needs (RFC 5280 §4.2.1.12). */
 export const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+/** anyExtendedKeyUsage (RFC 5280 §4.2.1.12). */
 export const OID_ANY_EKU = '2.5.29.37.0';
 
+/** The fields of an X.509 certificate that path validation uses (RFC 5280 §4.1). */
 export interface ParsedCert {
   readonly der: Uint8Array;
   /** The signed bytes (RFC 5280 §4.1.1.1). */
@@ -228,7 +234,6 @@ export function subjectOfCertificate(der: Uint8Array): Uint8Array {
   return rawParts(der).subject;
 }
 
-/** Parses a DER certificate; throws TlsError CERT_INVALID when it is malformed. */
 /**
  * Parsed certificates by DER: a server sends the same chain on every
  * connection, and the ASN.1 parse is most of a handshake's CPU.
@@ -236,6 +241,7 @@ export function subjectOfCertificate(der: Uint8Array): Uint8Array {
 const parsedCache = new Map<string, ParsedCert>();
 const PARSED_CACHE_SIZE = 256;
 
+/** Parses a DER certificate; throws TlsError CERT_INVALID when it is malformed. */
 export function parseCertificate(der: Uint8Array): ParsedCert {
   const id = base64Encode(der);
   const hit = parsedCache.get(id);

@@ -14,6 +14,7 @@ import {
 } from './cert.js';
 import { checkPublicKey } from './algorithms.js';
 
+/** A certificate's place in the path, which decides the rules it must meet. */
 export type Role = 'leaf' | 'intermediate' | 'trust anchor';
 
 /** A TlsError naming the offending certificate in `detail` (shown by toDebugString()). */

@@ -6,6 +6,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Name, type AttributeValue } from '@peculiar/asn1-x509';
 import { hex } from './bytes.js';
 
+/** A distinguished name: its DER, comparison keys and readable text. */
 export interface ParsedName {
   /** DER of the Name as it appears in the certificate. */
   readonly der: Uint8Array;

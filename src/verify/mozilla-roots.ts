@@ -10,9 +10,11 @@
 /** [label, base64 subject DER, hex subject key identifier or "", base64 certificate DER] */
 export type RootEntry = readonly [name: string, subject: string, ski: string, der: string];
 
+/** Where the bundled roots came from: Node version, NSS release and generation date. */
 export const MOZILLA_ROOTS_SOURCE =
   "Node.js v20.20.2 tls.rootCertificates (Mozilla NSS, NSS 3.114 (per the Node.js v20.19.6 release notes, nodejs/node#59571)), generated 2026-11-29";
 
+/** The bundled Mozilla NSS server-authentication roots, one {@link RootEntry} each (data for TrustStore.mozilla()). */
 export const MOZILLA_ROOTS: readonly RootEntry[] = [
   // SHA-256 ebc5570c29018c4d67b1aa127baf12f703b4611ebc17b7dab5573894179b93fa
   ["AC RAIZ FNMT-RCM", "MDsxCzAJBgNVBAYTAkVTMREwDwYDVQQKDAhGTk1ULVJDTTEZMBcGA1UECwwQQUMgUkFJWiBGTk1ULVJDTQ==", "f77dc5fdc4e89a1b7764a7f51da0ccbf87609a6d",

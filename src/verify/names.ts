@@ -15,6 +15,7 @@
 import { equalBytes } from './bytes.js';
 import { parseCertificate, type GeneralName } from './cert.js';
 
+/** The identity we expect the server to present: a DNS name or an IP address (RFC 9525 §6). */
 export type ReferenceIdentity =
   | { readonly kind: 'dns'; readonly name: string }
   | { readonly kind: 'ip'; readonly bytes: Uint8Array };

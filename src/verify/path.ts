@@ -18,6 +18,7 @@ import { nameConstraintViolation } from './constraints.js';
 import { describeNames, namesMatch, parseReferenceIdentity } from './names.js';
 import { TrustStore } from './trust-store.js';
 
+/** The input of verifyServerChain: the server's chain, the name to check and optional policy. */
 export interface VerifyServerChainOptions {
   /** The server's certificates, DER, leaf first (RFC 8446 §4.4.2); the rest in any order. */
   readonly chain: readonly Uint8Array[];
@@ -33,6 +34,7 @@ export interface VerifyServerChainOptions {
   readonly maxPathLength?: number;
 }
 
+/** A successfully validated path (RFC 5280 §6) from the leaf to a trust anchor. */
 export interface VerifiedChain {
   /** The validated path, DER, leaf first and trust anchor last. */
   readonly path: Uint8Array[];
@@ -41,6 +43,7 @@ export interface VerifiedChain {
   readonly leafSpki: Uint8Array;
 }
 
+/** Default for {@link VerifyServerChainOptions.maxPathLength}: certificates in a path, leaf and anchor included. */
 export const DEFAULT_MAX_PATH_LENGTH = 10;
 /** Work one verification may spend before giving up (RFC 4158 §5 warns of blow-ups). */
 const SIGNATURE_BUDGET = 64;

@@ -26,6 +26,7 @@ interface Entry {
   nameKey?: string;
 }
 
+/** A trust anchor certificate (RFC 5280 §6.1.1 (d)), parsed. */
 export interface TrustAnchor {
   readonly der: Uint8Array;
   readonly cert: ParsedCert;
@@ -76,6 +77,7 @@ function nodeTls(): NodeTls | null {
 
 let mozillaStore: TrustStore | undefined;
 
+/** A set of trust anchors, indexed by subject and key identifier and parsed on first use. */
 export class TrustStore {
   private readonly entries: readonly Entry[];
   private readonly byDer = new Map<string, Entry>();

@@ -16,6 +16,7 @@ import type { ConnectorOptions } from '../options.js';
 import type { ConnectionInfo } from '../handshake/client.js';
 import { connectorOptions, currentOptions } from './options.js';
 
+/** The WIT `result<T, E>` as jco represents it. */
 export type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
 
 const INTERNAL = Symbol('puretls.wasi.client');
@@ -180,4 +181,5 @@ export class Connector {
 
 /** The shapes jco imports for wasi:tls/client@0.3.0-draft and wasi:tls/types@0.3.0-draft. */
 export const client = { Connector };
+/** The shape jco imports for wasi:tls/types@0.3.0-draft. */
 export const clientTypes = { Error: WasiTlsError };

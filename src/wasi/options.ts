@@ -7,6 +7,7 @@
 import { TlsError } from '../errors.js';
 import type { CertificateInput, ConnectorOptions } from '../options.js';
 
+/** Structured-cloneable connector options for the wasi:tls hosts, set through configure(). */
 export interface WasiTlsOptions
   extends Pick<
     ConnectorOptions,
@@ -37,6 +38,7 @@ export interface WasiTlsOptions
   handshakeTimeout?: number;
 }
 
+/** Default {@link WasiTlsOptions.handshakeTimeout} in milliseconds. */
 export const DEFAULT_WASI_HANDSHAKE_TIMEOUT = 30_000;
 
 const ALLOWED = new Set<string>([

@@ -5,8 +5,11 @@
  */
 import type { WasiTlsOptions } from './options.js';
 
+/** Starts a handshake in the worker ({@link HandshakeArgs}); returns a future id. */
 export const OP_HANDSHAKE = 'handshake';
+/** Ends a connection's plaintext output (sends close_notify); argument: [connection id]. */
 export const OP_CLOSE_OUTPUT = 'close-output';
+/** Forgets a dropped connection; argument: [connection id]. */
 export const OP_DROP = 'drop';
 
 /** `handshake` arguments: [serverName, tcp input id, tcp output id, options]. */

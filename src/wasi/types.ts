@@ -32,6 +32,7 @@ import {
 } from './protocol.js';
 
 export type { InputStream, OutputStream, Pollable, IoError };
+/** The WIT `result<T, E>` as jco represents it. */
 export type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
 
 const WORKER_MODULE = new URL('./worker.js', import.meta.url);
@@ -52,6 +53,7 @@ function dispose(resource: object): void {
   if (typeof fn === 'function') fn.call(resource);
 }
 
+/** The `client-handshake` resource of wasi:tls/types@0.2.0-draft: a server name and the guest's TCP streams. */
 export class ClientHandshake {
   readonly #serverName: string;
   #transport: Transport | null;
@@ -83,6 +85,7 @@ export class ClientHandshake {
   }
 }
 
+/** The `client-connection` resource of wasi:tls/types@0.2.0-draft: an established connection in the IO worker. */
 export class ClientConnection {
   readonly #id: number;
   #closed = false;
@@ -111,6 +114,7 @@ export class ClientConnection {
   }
 }
 
+/** The `future-client-streams` resource of wasi:tls/types@0.2.0-draft: a handshake in progress. */
 export class FutureClientStreams {
   readonly #id: number;
   #transport: Transport | null;

@@ -30,6 +30,7 @@ function flatten(e: unknown): HandshakeFailure {
   return { code: 'INTERNAL_ERROR', message: asError(e).message };
 }
 
+/** The worker extension preview2-shim loads: runs handshakes and answers the main thread's operations (protocol.ts). */
 export default function createExtension(ctx: WorkerExtensionContext): WorkerExtension {
   const live = new Map<number, WritableBridge>();
   let nextId = 0;
