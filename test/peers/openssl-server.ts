@@ -14,6 +14,7 @@
  * alerts received/sent (e.g. "fatal bad_certificate", "warning close_notify").
  * s_server serves one connection at a time; connect sequentially.
  */
+import { existsSync } from 'node:fs';
 import { certFiles, type ServerCertName } from './fixtures.js';
 import { spawnGuarded, type GuardedProcess } from './process.js';
 import { parseMsgOutput, type MsgTranscript } from './tls-wire.js';
@@ -70,6 +71,8 @@ export interface OpenSslServer {
   stop(): Promise<void>;
 }
 
+const STDBUF = ['/usr/bin/stdbuf', '/bin/stdbuf'].find((p) => existsSync(p));
+
 export async function startOpenSslServer(options: OpenSslServerOptions): Promise<OpenSslServer> {
   const host = options.host ?? '127.0.0.1';
   const files = options.fixture ? certFiles(options.fixture) : undefined;
@@ -97,7 +100,14 @@ export async function startOpenSslServer(options: OpenSslServerOptions): Promise
   if (options.keylogFile) args.push('-keylogfile', options.keylogFile);
   if (options.extraArgs) args.push(...options.extraArgs);
 
-  const proc = spawnGuarded(process.env.OPENSSL ?? 'openssl', args);
+  // s_server writes -msg dumps to stdout (fully buffered on a pipe, so a
+  // connection's last lines could wait for the next connection) and status
+  // lines to stderr (another pipe, so no order between them). One pipe,
+  // line-buffered, keeps every line whole and in the order written.
+  const openssl = process.env.OPENSSL ?? 'openssl';
+  const proc = STDBUF
+    ? spawnGuarded('/bin/sh', ['-c', `exec ${STDBUF} -oL "$@" 2>&1`, 'openssl-lines', openssl, ...args])
+    : spawnGuarded(openssl, args);
   let port: number;
   try {
     const m = await proc.waitForOutput(/^ACCEPT (.*):(\d+)\s*$/m, { timeoutMs: options.startTimeoutMs ?? 10_000 });

@@ -130,6 +130,8 @@ describe.each(VALID_SERVER_CERTS)('openssl s_server with %s', (fixture) => {
     expect((await readBytes(socket, 12)).toString()).toBe('dlrow olleh\n');
     await closeGracefully(socket);
     await server.waitForOutput('CONNECTION CLOSED', { since: mark });
+    // s_server prints CONNECTION CLOSED before it sends its own close_notify.
+    await server.waitForOutput(/^>>> [^\n]*Alert \[length 0002\], warning close_notify$/m, { since: mark });
     const t = server.transcript(mark);
     expect(t.clientHellos[0]?.serverName).toBe('localhost');
     expect(t.serverHellos.at(-1)?.group).toBe('x25519');
