@@ -8,7 +8,7 @@ import { nobleProvider } from '../../src/crypto/noble.js';
 import { selectProvider } from '../../src/crypto/index.js';
 import { _features, webcryptoProvider, webcryptoSupport } from '../../src/crypto/webcrypto.js';
 import { simple1rtt as v } from '../vectors/rfc8448.js';
-import { fromHex, hex, replay, scriptedRandom } from '../vectors/replay.js';
+import { fromHex, hex, startSimple1Rtt } from '../vectors/replay.js';
 
 const realCrypto = globalThis.crypto;
 
@@ -119,23 +119,7 @@ describe('webcrypto provider', () => {
 });
 
 describe('RFC 8448 §3 Simple 1-RTT Handshake, webcrypto provider', () => {
-  const CLIENT_RANDOM = v.clientHello.slice(12, 12 + 64);
-
-  async function runSimple() {
-    const r = replay(
-      {
-        serverName: 'server',
-        random: scriptedRandom([CLIENT_RANDOM, v.clientPrivateKey]),
-        verifyChain: async (chain) => {
-          expect(chain.map(hex)).toEqual([v.serverCertificateDer]);
-        },
-      },
-      v.clientHello,
-      webcryptoProvider,
-    );
-    await r.core.start();
-    return r;
-  }
+  const runSimple = () => startSimple1Rtt(webcryptoProvider);
 
   it('replays the whole connection byte for byte', async () => {
     const r = await runSimple();

@@ -4,25 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { ExtensionType as ET } from '../../src/handshake/constants.js';
 import { simple1rtt as v } from './rfc8448.js';
-import { fromHex, hex, replay, scriptedRandom } from './replay.js';
+import { fromHex, hex, startSimple1Rtt } from './replay.js';
 
-const CLIENT_RANDOM = v.clientHello.slice(12, 12 + 64);
-
-async function runSimple() {
-  const r = replay(
-    {
-      serverName: 'server',
-      random: scriptedRandom([CLIENT_RANDOM, v.clientPrivateKey]),
-      verifyChain: async (chain) => {
-        // The RFC's certificate expired in 2026 and names no host: pin it.
-        expect(chain.map(hex)).toEqual([v.serverCertificateDer]);
-      },
-    },
-    v.clientHello,
-  );
-  await r.core.start();
-  return r;
-}
+const runSimple = () => startSimple1Rtt();
 
 describe('RFC 8448 §3 Simple 1-RTT Handshake', () => {
   it('sends the exact ClientHello record, our own extensions included', async () => {
