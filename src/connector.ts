@@ -298,7 +298,6 @@ export class Connector {
   }
 
   private peerClosed(): void {
-    this.receivedDone = true;
     if (!this.plaintextClosed && this.plaintextCtl) {
       this.plaintextClosed = true;
       this.plaintextCtl.close();
@@ -347,9 +346,8 @@ export class Connector {
     }
   }
 
-  private receivedDone = false;
   private receivedSettled(): boolean {
-    return this.receivedDone || this.failure !== null;
+    return this.receivedEnded || this.failure !== null;
   }
 
   private networkEnded(core: ClientConnection): void {

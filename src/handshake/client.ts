@@ -369,9 +369,10 @@ export class ClientConnection {
     if (this.failure) return Promise.reject(this.failure);
     // A write after close_notify is the caller's mistake, not the connection's end.
     if (this.weSentClose) return Promise.reject(new TlsError('CLOSED', 'write after close'));
-    if (this.state !== 'connected' && !this.canWriteEarlyData) {
+    if (this.gated.length > 0 || (this.state !== 'connected' && !this.canWriteEarlyData)) {
       // Held in order and flushed by the job that completes the handshake
-      // (waiting on the write queue here would deadlock the handshake).
+      // (waiting on the write queue here would deadlock the handshake); once
+      // one write is held, later ones queue behind it.
       return new Promise((resolve, reject) => this.gated.push({ data: data.slice(), resolve, reject }));
     }
     return this.writeQueue.run(() => this.guard(() => this.writeApplicationData(data)));
@@ -1221,7 +1222,8 @@ export class ClientConnection {
       this.earlyDataBuffer.length = 0;
       for (const d of this.pendingWrites.splice(0)) await this.emitAppData(d);
       // Writes made during the handshake, in the order they were made.
-      for (const g of this.gated.splice(0)) {
+      // Writes made during the flush join the end of the line.
+      for (let g = this.gated.shift(); g; g = this.gated.shift()) {
         await this.emitAppData(g.data);
         g.resolve();
       }

@@ -73,6 +73,18 @@ describe('RFC 8448 §3 Simple 1-RTT Handshake', () => {
     expect(r.peerClosed).toBe(true);
   });
 
+  it('holds data written during the handshake and sends it first, in order, once connected', async () => {
+    const r = await runSimple();
+    const early = r.core.write(fromHex(v.applicationData)); // no 0-RTT here: held
+    const later = r.core.write(Uint8Array.of(1, 2, 3));
+    await r.core.receive(fromHex(v.serverHelloRecord + v.serverHandshakeRecord));
+    await Promise.all([early, later]);
+    // Finished first, then the held writes: the RFC's record is sequence 0.
+    expect(hex(r.sent[1]!)).toBe(v.clientFinishedRecord);
+    expect(hex(r.sent[2]!)).toBe(v.clientApplicationDataRecord);
+    expect(r.sent).toHaveLength(4);
+  });
+
   it('accepts the server flight split at every byte boundary', async () => {
     const flight = fromHex(v.serverHelloRecord + v.serverHandshakeRecord);
     for (let cut = 1; cut < flight.length; cut += 7) {
