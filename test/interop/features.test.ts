@@ -556,6 +556,24 @@ describe('3. early data (0-RTT)', () => {
     expect(out).not.toContain('DROPPED-EARLY-BYTES');
   });
 
+  it('rejected, and the server chose another ALPN: not resent automatically (RFC 8446 §4.2.10)', async () => {
+    const store = new RecordingStore();
+    const ticket = await getTicket(server, store);
+    store.get(store.keyFor(server.port));
+    // The ticket says h2; the plain server negotiates no ALPN at all.
+    store.put(store.keyFor(plain.port), { ...ticket, alpn: 'h2' });
+
+    const mark = plain.mark();
+    const c = await openEarly(plain.port, { sessions: store, earlyData: true, alpn: ['h2'] }, 'H2-EARLY-BYTES\n');
+    expect(c.info.earlyDataAccepted).toBe(false);
+    expect(c.info.alpn).toBeNull();
+    await exchange(plain, c, mark);
+    await c.close();
+    const out = await closedCleanly(plain, mark);
+    expect(plain.transcript(mark).clientHellos[0]!.hasEarlyData).toBe(true);
+    expect(out).not.toContain('H2-EARLY-BYTES');
+  });
+
   it('rejected after a HelloRetryRequest: resent after the handshake', async () => {
     const store = new RecordingStore();
     await getTicket(hrr, store, [...CLASSIC_GROUPS]);
