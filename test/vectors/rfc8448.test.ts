@@ -1,14 +1,20 @@
 /**
- * RFC 8448 §3 "Simple 1-RTT Handshake" replayed through the engine, byte for byte.
+ * RFC 8448 §3 "Simple 1-RTT Handshake" replayed through the engine, byte
+ * for byte, with each crypto provider.
  */
 import { describe, expect, it } from 'vitest';
+import { nobleProvider } from '../../src/crypto/noble.js';
+import { webcryptoProvider } from '../../src/crypto/webcrypto.js';
 import { ExtensionType as ET } from '../../src/handshake/constants.js';
 import { simple1rtt as v } from './rfc8448.js';
 import { fromHex, hex, startSimple1Rtt } from './replay.js';
 
-const runSimple = () => startSimple1Rtt();
+describe.each([
+  { provider: nobleProvider, name: 'noble' },
+  { provider: webcryptoProvider, name: 'webcrypto' },
+])('RFC 8448 §3 Simple 1-RTT Handshake ($name provider)', ({ provider }) => {
+  const runSimple = () => startSimple1Rtt(provider);
 
-describe('RFC 8448 §3 Simple 1-RTT Handshake', () => {
   it('sends the exact ClientHello record, our own extensions included', async () => {
     const r = await runSimple();
     expect(r.sent.map(hex)).toEqual([v.clientHelloRecord]);
