@@ -288,6 +288,7 @@ export class ClientConnection {
   private readKeys: RecordProtection | null = null;
   private writeKeys: WriteKeys | null = null;
   private readSecret: Uint8Array | null = null;
+  private master: Uint8Array | null = null;
   private clientHsSecret: Uint8Array | null = null;
   private serverHsSecret: Uint8Array | null = null;
   private clientAppSecret: Uint8Array | null = null;
@@ -302,6 +303,11 @@ export class ClientConnection {
   private earlyDataAccepted = false;
   private earlyDataSent = 0;
   private readonly earlyDataBuffer: Uint8Array[] = [];
+  /** Early data that no longer fit the ticket's budget: sent once connected. */
+  private earlyDataFull = false;
+  private readonly pendingWrites: Uint8Array[] = [];
+  /** Writes made before the handshake could take them, with their promises. */
+  private readonly gated: Array<{ data: Uint8Array; resolve: () => void; reject: (e: TlsError) => void }> = [];
   private ccsSent = false;
 
   private alpn: string | null = null;
@@ -377,7 +383,6 @@ export class ClientConnection {
     }
     return this.writeQueue.run(() => this.guard(() => this.writeApplicationData(data)));
   }
-  private readonly gated: Array<{ data: Uint8Array; resolve: () => void; reject: (e: TlsError) => void }> = [];
 
   /** Sends close_notify (RFC 8446 §6.1). Our side may no longer write. */
   close(): Promise<void> {
@@ -548,8 +553,6 @@ export class ClientConnection {
     this.earlyDataFull = true;
     this.pendingWrites.push(data.slice());
   }
-  private earlyDataFull = false;
-  private readonly pendingWrites: Uint8Array[] = [];
 
   private async emitAppData(data: Uint8Array): Promise<void> {
     const max = this.maxFragment;
@@ -965,7 +968,6 @@ export class ClientConnection {
     await this.installReadKeys(this.serverHsSecret, 'handshake');
     this.state = 'wait_ee';
   }
-  private master: Uint8Array | null = null;
 
   private async onHelloRetryRequest(sh: ServerHello, msg: HandshakeMessage, suite: CipherSuite): Promise<void> {
     // RFC 8446 §4.1.4: at most one HelloRetryRequest.
