@@ -24,6 +24,7 @@ export const AlertDescription = {
   internal_error: 80,
   inappropriate_fallback: 86,
   user_canceled: 90,
+  no_renegotiation: 100,
   missing_extension: 109,
   unsupported_extension: 110,
   unrecognized_name: 112,
@@ -58,6 +59,8 @@ export const ErrorCodes = {
   UNSUPPORTED_EXTENSION: 'unsupported_extension',
   NO_APPLICATION_PROTOCOL: 'no_application_protocol',
   INSUFFICIENT_SECURITY: 'insufficient_security',
+  /** TLS 1.2 server without RFC 7627 extended master secret (RFC 7627 §5.2). */
+  EMS_REQUIRED: 'handshake_failure',
   INTERNAL_ERROR: 'internal_error',
   // certificates (RFC 5280 / RFC 6125 failures)
   BAD_CERTIFICATE: 'bad_certificate',
@@ -76,6 +79,8 @@ export const ErrorCodes = {
   CLOSED: null,
   CONNECTION_CLOSED: null,
   NOT_CONNECTED: null,
+  /** A TLS 1.3-only operation (keyUpdate) on a TLS 1.2 connection. */
+  TLS13_ONLY: null,
   ABORTED: 'user_canceled',
   TIMEOUT: 'user_canceled',
   LIMIT_EXCEEDED: 'internal_error',

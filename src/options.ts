@@ -224,8 +224,8 @@ function resolveClientIdentity(options: ConnectorOptions): ClientCertificateIden
   if (!chain.length) throw badConfig('clientCertificate.chain is empty');
   const key = typeof cc.key === 'string' ? pemToDer(cc.key)[0] : cc.key;
   if (!key) throw badConfig('clientCertificate.key holds no key');
-  const { pkcs8, schemes } = clientKeySchemes(key);
-  return { chain, key: pkcs8, schemes };
+  const { pkcs8, schemes, schemes12 } = clientKeySchemes(key);
+  return { chain, key: pkcs8, schemes, schemes12 };
 }
 
 /** Builds the core's configuration; throws BAD_CONFIG for invalid options. */

@@ -9,27 +9,32 @@ export const ContentType = {
   application_data: 23,
 } as const;
 
-/** RFC 8446 §4 HandshakeType. */
+/** RFC 8446 §4 HandshakeType, with the TLS 1.2 messages of RFC 5246 §7.4. */
 export const HandshakeType = {
+  hello_request: 0,
   client_hello: 1,
   server_hello: 2,
   new_session_ticket: 4,
   end_of_early_data: 5,
   encrypted_extensions: 8,
   certificate: 11,
+  server_key_exchange: 12,
   certificate_request: 13,
+  server_hello_done: 14,
   certificate_verify: 15,
+  client_key_exchange: 16,
   finished: 20,
   key_update: 24,
   message_hash: 254,
 } as const;
 
-/** RFC 8446 §4.2 ExtensionType (and RFC 7301, RFC 8449). */
+/** RFC 8446 §4.2 ExtensionType (and RFC 7301, RFC 8449; RFC 8422, 7627, 5077, 5746 for TLS 1.2). */
 export const ExtensionType = {
   server_name: 0,
   max_fragment_length: 1,
   status_request: 5,
   supported_groups: 10,
+  ec_point_formats: 11,
   signature_algorithms: 13,
   use_srtp: 14,
   heartbeat: 15,
@@ -38,7 +43,10 @@ export const ExtensionType = {
   client_certificate_type: 19,
   server_certificate_type: 20,
   padding: 21,
+  encrypt_then_mac: 22,
+  extended_master_secret: 23,
   record_size_limit: 28,
+  session_ticket: 35,
   pre_shared_key: 41,
   early_data: 42,
   supported_versions: 43,
@@ -49,6 +57,7 @@ export const ExtensionType = {
   post_handshake_auth: 49,
   signature_algorithms_cert: 50,
   key_share: 51,
+  renegotiation_info: 0xff01,
 } as const;
 
 /** ProtocolVersion 0x0304, TLS 1.3, as offered in supported_versions (RFC 8446 §4.2.1). */
@@ -58,7 +67,7 @@ export const TLS12 = 0x0303;
 
 /** A TLS 1.3 cipher suite: code point, AEAD, key length and HKDF hash (RFC 8446 §B.4). */
 export interface CipherSuite {
-  readonly name: CipherSuiteName;
+  readonly name: Tls13CipherSuiteName;
   readonly code: number;
   readonly aead: AeadName;
   readonly keyLength: number;
@@ -66,16 +75,78 @@ export interface CipherSuite {
 }
 
 /** IANA names of the TLS 1.3 cipher suites puretls implements. */
-export type CipherSuiteName =
+export type Tls13CipherSuiteName =
   | 'TLS_AES_128_GCM_SHA256'
   | 'TLS_AES_256_GCM_SHA384'
   | 'TLS_CHACHA20_POLY1305_SHA256';
+
+/** IANA names of the TLS 1.2 cipher suites puretls implements: ECDHE with AEAD only. */
+export type Tls12CipherSuiteName =
+  | 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'
+  | 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'
+  | 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'
+  | 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'
+  | 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256';
+
+/** IANA name of any cipher suite puretls implements, TLS 1.3 or TLS 1.2. */
+export type CipherSuiteName = Tls13CipherSuiteName | Tls12CipherSuiteName;
 
 /** RFC 8446 §B.4. */
 export const CIPHER_SUITES: readonly CipherSuite[] = [
   { name: 'TLS_AES_128_GCM_SHA256', code: 0x1301, aead: 'AES-128-GCM', keyLength: 16, hash: 'SHA-256' },
   { name: 'TLS_AES_256_GCM_SHA384', code: 0x1302, aead: 'AES-256-GCM', keyLength: 32, hash: 'SHA-384' },
   { name: 'TLS_CHACHA20_POLY1305_SHA256', code: 0x1303, aead: 'CHACHA20-POLY1305', keyLength: 32, hash: 'SHA-256' },
+];
+
+/**
+ * A TLS 1.2 ECDHE cipher suite: code point, the certificate key it needs, the
+ * AEAD, key length, IV lengths and PRF hash (RFC 5289, RFC 7905, RFC 5288 §3).
+ */
+export interface Tls12CipherSuite {
+  readonly name: Tls12CipherSuiteName;
+  readonly code: number;
+  /** The server certificate's key type that the suite's signature needs (RFC 8422 §2). */
+  readonly auth: 'ECDSA' | 'RSA';
+  readonly aead: AeadName;
+  readonly keyLength: number;
+  /** client/server_write_IV length from the key block: the GCM salt (4) or ChaCha20's nonce (12). */
+  readonly fixedIvLength: 4 | 12;
+  /** Bytes of explicit nonce sent in each record: 8 for GCM (RFC 5288 §3), 0 for ChaCha20 (RFC 7905 §2). */
+  readonly explicitNonceLength: 8 | 0;
+  /** The PRF hash (RFC 5246 §5, RFC 5289 §3). */
+  readonly hash: HashName;
+}
+
+const gcm12 = (name: Tls12CipherSuiteName, code: number, auth: 'ECDSA' | 'RSA', bits: 128 | 256): Tls12CipherSuite => ({
+  name,
+  code,
+  auth,
+  aead: bits === 128 ? 'AES-128-GCM' : 'AES-256-GCM',
+  keyLength: bits / 8,
+  fixedIvLength: 4,
+  explicitNonceLength: 8,
+  hash: bits === 128 ? 'SHA-256' : 'SHA-384',
+});
+const chacha12 = (name: Tls12CipherSuiteName, code: number, auth: 'ECDSA' | 'RSA'): Tls12CipherSuite => ({
+  name,
+  code,
+  auth,
+  aead: 'CHACHA20-POLY1305',
+  keyLength: 32,
+  fixedIvLength: 12,
+  explicitNonceLength: 0,
+  hash: 'SHA-256',
+});
+
+/** The TLS 1.2 suites puretls offers, in its default order (RFC 5289 §3.2, RFC 7905 §2). */
+export const TLS12_CIPHER_SUITES: readonly Tls12CipherSuite[] = [
+  gcm12('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 0xc02b, 'ECDSA', 128),
+  gcm12('TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 0xc02c, 'ECDSA', 256),
+  chacha12('TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 0xcca9, 'ECDSA'),
+  gcm12('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 0xc02f, 'RSA', 128),
+  gcm12('TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 0xc030, 'RSA', 256),
+  chacha12('TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 0xcca8, 'RSA'),
 ];
 
 /** RFC 8446 §4.2.7 NamedGroup, plus the hybrid group (0x11EC). */
@@ -118,7 +189,7 @@ export interface SignatureScheme {
 
 const pss = (hash: HashName, saltLength: number) => ({ kind: 'rsa-pss' as const, hash, saltLength });
 
-/** RFC 8446 §4.2.3 SignatureScheme. */
+/** RFC 8446 §4.2.3 SignatureScheme (in TLS 1.2 the same code points name hash and signature, RFC 5246 §7.4.1.4.1). */
 export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
   { name: 'ecdsa_secp256r1_sha256', code: 0x0403, alg: { kind: 'ecdsa', hash: 'SHA-256' }, curve: 'P-256' },
   { name: 'ecdsa_secp384r1_sha384', code: 0x0503, alg: { kind: 'ecdsa', hash: 'SHA-384' }, curve: 'P-384' },

@@ -1,12 +1,16 @@
 /**
- * Resumption state (RFC 8446 §4.6.1) and the session cache.
+ * Resumption state (RFC 8446 §4.6.1; RFC 5077 and RFC 5246 §7.4.1.2 for
+ * TLS 1.2) and the session cache.
  */
-import type { CipherSuiteName } from './constants.js';
+import type { GroupName } from '../crypto/provider.js';
+import type { Tls12CipherSuiteName, Tls13CipherSuiteName } from './constants.js';
 
-/** What a NewSessionTicket lets us resume. Holds a secret: keep it in memory. */
-export interface StoredSession {
+/** What a TLS 1.3 NewSessionTicket lets us resume. Holds a secret: keep it in memory. */
+export interface StoredSession13 {
+  /** Absent in sessions stored before TLS 1.2 support; means TLS 1.3. */
+  readonly version?: 'TLSv1.3';
   readonly serverName: string;
-  readonly cipherSuite: CipherSuiteName;
+  readonly cipherSuite: Tls13CipherSuiteName;
   /** The PSK: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce). */
   readonly psk: Uint8Array;
   readonly ticket: Uint8Array;
@@ -21,6 +25,36 @@ export interface StoredSession {
   readonly alpn: string | null;
 }
 
+/**
+ * A TLS 1.2 session to resume: by ticket (RFC 5077) when `ticket` is not
+ * empty, else by session ID. Only sessions with extended master secret are
+ * kept (RFC 7627 §5.3). Holds a secret: keep it in memory.
+ */
+export interface StoredSession12 {
+  readonly version: 'TLSv1.2';
+  readonly serverName: string;
+  readonly cipherSuite: Tls12CipherSuiteName;
+  /** The session's master_secret (RFC 5246 §8.1, RFC 7627 §4). */
+  readonly masterSecret: Uint8Array;
+  /** The server's session_id (empty if none). */
+  readonly sessionId: Uint8Array;
+  /** The RFC 5077 ticket, or empty to resume by session ID. */
+  readonly ticket: Uint8Array;
+  /** The key exchange group of the full handshake, reported again when resumed. */
+  readonly group: GroupName;
+  /** Seconds we keep it: the ticket's lifetime hint, or our default. */
+  readonly lifetime: number;
+  /** Milliseconds since the epoch when the session was established. */
+  readonly receivedAt: number;
+  readonly alpn: string | null;
+}
+
+/** A resumable session of either version; a TLS 1.2 one is never offered as a TLS 1.3 PSK, nor the reverse. */
+export type StoredSession = StoredSession13 | StoredSession12;
+
+/** Narrows a stored session to TLS 1.2. */
+export const isSession12 = (s: StoredSession): s is StoredSession12 => s.version === 'TLSv1.2';
+
 /** A store of tickets keyed by server name and port. */
 export interface SessionStore {
   /** Returns and removes a usable ticket (one-time use, RFC 8446 §C.4). */
@@ -29,7 +63,7 @@ export interface SessionStore {
   delete(key: string): void | Promise<void>;
 }
 
-/** Whether the ticket's lifetime (RFC 8446 §4.6.1) has run out at `now` (ms since the epoch). */
+/** Whether the session's lifetime (RFC 8446 §4.6.1) has run out at `now` (ms since the epoch). */
 export function sessionExpired(s: StoredSession, now: number): boolean {
   return now - s.receivedAt >= s.lifetime * 1000;
 }

@@ -46,15 +46,75 @@ export interface SealedRecords {
 /** Records an asynchronous AEAD may work on at once (memory stays bounded). */
 export const SEAL_WINDOW = 8;
 
-const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
+/** One direction's record protection, TLS 1.3 (this module) or TLS 1.2 (protection12.ts). */
+export interface RecordCipher {
+  /** The next record's sequence number. */
+  seq: number;
+  /**
+   * Fragment bytes beyond what counts toward the plaintext limit: the tag in
+   * TLS 1.3 (the inner type byte counts, RFC 8449 §4), explicit nonce and tag in TLS 1.2.
+   */
+  readonly overhead: number;
+  seal(type: number, content: Uint8Array, padding?: number): Promise<Uint8Array>;
+  sealRecords(
+    type: number,
+    data: Uint8Array,
+    maxFragment: number,
+    padding?: (contentLength: number) => number,
+  ): Promise<SealedRecords>;
+  open(header: Uint8Array, fragment: Uint8Array): Promise<DecryptedRecord>;
+  openAll(records: readonly { header: Uint8Array; fragment: Uint8Array }[]): Promise<DecryptedRecord>[];
+}
+
+/**
+ * Seals `data` as consecutive records of at most `maxFragment` content bytes
+ * into one buffer: `recordLength` sizes each record, `sealAt` writes one at
+ * an offset (returning a promise only for an async AEAD, of which at most
+ * SEAL_WINDOW are in flight).
+ */
+export async function sealBatch(
+  data: Uint8Array,
+  maxFragment: number,
+  recordLength: (contentLength: number, padding: number) => number,
+  padding: ((contentLength: number) => number) | undefined,
+  sealAt: (content: Uint8Array, padding: number, out: Uint8Array, at: number) => Promise<void> | void,
+): Promise<SealedRecords> {
+  const count = Math.max(1, Math.ceil(data.length / maxFragment));
+  const pads = padding ? new Array<number>(count) : null;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const n = Math.min(maxFragment, data.length - i * maxFragment);
+    const pad = padding ? padding(n) : 0;
+    if (pads) pads[i] = pad;
+    total += recordLength(n, pad);
+  }
+  const out = new Uint8Array(total);
+  const inFlight: Promise<void>[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const content = data.subarray(i * maxFragment, Math.min(data.length, (i + 1) * maxFragment));
+    const pad = pads ? pads[i]! : 0;
+    const p = sealAt(content, pad, out, at);
+    at += recordLength(content.length, pad);
+    if (p) {
+      inFlight.push(p);
+      if (inFlight.length >= SEAL_WINDOW) await inFlight.shift();
+    }
+  }
+  if (inFlight.length) await Promise.all(inFlight);
+  return { bytes: out, records: count };
+}
+
+/** Whether a provider answered with a promise (an asynchronous AEAD). */
+export const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
 
 /** A sealing call's plaintext buffer, for a synchronous AEAD. */
 interface Scratch {
   buf?: Uint8Array | undefined;
 }
 
-/** One direction's keys. The sequence number is the only state. */
-export class RecordProtection {
+/** One direction's TLS 1.3 keys. The sequence number is the only state. */
+export class RecordProtection implements RecordCipher {
   seq = 0;
   /** Set once seal() has returned a promise: the AEAD may read its input late. */
   private asyncAead = false;
@@ -65,6 +125,9 @@ export class RecordProtection {
   ) {}
 
   get tagLength(): number {
+    return this.aead.tagLength;
+  }
+  get overhead(): number {
     return this.aead.tagLength;
   }
 
@@ -139,38 +202,21 @@ export class RecordProtection {
    * n content bytes. With an async AEAD up to SEAL_WINDOW records are in
    * flight; the sequence numbers follow the record order either way.
    */
-  async sealRecords(
+  sealRecords(
     type: number,
     data: Uint8Array,
     maxFragment: number,
     padding?: (contentLength: number) => number,
   ): Promise<SealedRecords> {
-    const count = Math.max(1, Math.ceil(data.length / maxFragment));
-    const tag = this.aead.tagLength;
-    const pads = padding ? new Array<number>(count) : null;
-    let total = 0;
-    for (let i = 0; i < count; i++) {
-      const n = Math.min(maxFragment, data.length - i * maxFragment);
-      const pad = padding ? padding(n) : 0;
-      if (pads) pads[i] = pad;
-      total += HEADER_LENGTH + n + 1 + pad + tag;
-    }
-    const out = new Uint8Array(total);
-    const inFlight: Promise<void>[] = [];
     const scratch: Scratch = {};
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      const content = data.subarray(i * maxFragment, Math.min(data.length, (i + 1) * maxFragment));
-      const pad = pads ? pads[i]! : 0;
-      const p = this.sealAt(type, content, pad, out, at, scratch);
-      at += HEADER_LENGTH + content.length + 1 + pad + tag;
-      if (p) {
-        inFlight.push(p);
-        if (inFlight.length >= SEAL_WINDOW) await inFlight.shift();
-      }
-    }
-    if (inFlight.length) await Promise.all(inFlight);
-    return { bytes: out, records: count };
+    const tag = this.aead.tagLength;
+    return sealBatch(
+      data,
+      maxFragment,
+      (n, pad) => HEADER_LENGTH + n + 1 + pad + tag,
+      padding,
+      (content, pad, out, at) => this.sealAt(type, content, pad, out, at, scratch),
+    );
   }
 
   /**
@@ -211,7 +257,8 @@ export class RecordProtection {
   }
 }
 
-function checkSealed(sealed: Uint8Array, expected: number): void {
+/** An AEAD answer of the wrong length is a provider bug: INTERNAL_ERROR. */
+export function checkSealed(sealed: Uint8Array, expected: number): void {
   if (sealed.length !== expected) throw new TlsError('INTERNAL_ERROR', 'AEAD output has the wrong length');
 }
 

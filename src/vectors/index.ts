@@ -6,7 +6,7 @@
 import { fromHex, toHex } from '../codec.js';
 import { ExtensionType as ET } from '../handshake/constants.js';
 import { decodeClientHello } from '../handshake/messages.js';
-import type { StoredSession } from '../handshake/session.js';
+import { isSession12, type StoredSession13 } from '../handshake/session.js';
 import {
   clientAuthentication as s6,
   compatibilityMode as s7,
@@ -112,7 +112,7 @@ async function closeBothWays(s: Section, run: Run, v: { clientAlertRecord: strin
 }
 
 /** §3: also returns the ticket, which §4 resumes. */
-async function section3(s: Section): Promise<StoredSession | undefined> {
+async function section3(s: Section): Promise<StoredSession13 | undefined> {
   const run = startRun({
     random: [clientRandomOf(s3.clientHello), s3.clientPrivateKey],
     rfcHello: s3.clientHello,
@@ -150,7 +150,8 @@ async function section3(s: Section): Promise<StoredSession | undefined> {
   await run.core.receive(fromHex(s3.serverApplicationDataRecord));
   s.eq('{server} application_data decrypted', run.data.map(toHex).join(''), s3.applicationData);
   await closeBothWays(s, run, s3);
-  return run.tickets[0];
+  const t = run.tickets[0];
+  return t && !isSession12(t) ? t : undefined;
 }
 
 /** RFC 8446 §4.2.11: obfuscated_ticket_age of the first identity in the RFC's hello. */
@@ -162,11 +163,11 @@ function obfuscatedAge(helloHex: string): number {
   return ((psk[at]! << 24) | (psk[at + 1]! << 16) | (psk[at + 2]! << 8) | psk[at + 3]!) >>> 0;
 }
 
-async function section4(s: Section, ticket: StoredSession | undefined): Promise<void> {
+async function section4(s: Section, ticket: StoredSession13 | undefined): Promise<void> {
   if (!ticket) throw new Error('§3 produced no ticket to resume');
   // The RFC's client sends its hello this many ms after the ticket arrived.
   const age = (obfuscatedAge(s4.clientHello) - ticket.ageAdd) >>> 0;
-  const session: StoredSession = { ...ticket, receivedAt: 0 };
+  const session: StoredSession13 = { ...ticket, receivedAt: 0 };
   const run = startRun({
     random: [clientRandomOf(s4.clientHello), s4.clientPrivateKey],
     rfcHello: s4.clientHello,
