@@ -1,13 +1,13 @@
 /**
- * puretls: a pure-TypeScript TLS 1.3 client shaped like wasi:tls's `client`.
+ * puretls: a pure-TypeScript TLS 1.3 and 1.2 client shaped like wasi:tls's `client`.
  */
 export { Connector } from './connector.js';
 export type { ConnectorOptions, CertificateInput, VerifyContext, Limits } from './options.js';
 export { TlsError, ErrorCodes, AlertDescription, type ErrorCode, type AlertName } from './errors.js';
-export type { ConnectionInfo } from './handshake/client.js';
+export type { ConnectionInfo, TlsVersion } from './handshake/client.js';
 export { ClientConnection, type ClientConfig, type ClientSink } from './handshake/client.js';
-export type { CipherSuiteName, SignatureSchemeName } from './handshake/constants.js';
-export { MemorySessionStore, type SessionStore, type StoredSession } from './handshake/session.js';
+export type { CipherSuiteName, SignatureSchemeName, Tls12CipherSuiteName, Tls13CipherSuiteName } from './handshake/constants.js';
+export { MemorySessionStore, type SessionStore, type StoredSession, type StoredSession12, type StoredSession13 } from './handshake/session.js';
 export type { CryptoProvider, GroupName, RandomSource } from './crypto/provider.js';
 export { nobleProvider, selectProvider, type ProviderChoice } from './crypto/index.js';
 export { webcryptoProvider, webcryptoSupport } from './crypto/webcrypto.js';

@@ -10,9 +10,11 @@ import './crypto/webcrypto.js';
 import { systemRandom, type GroupName, type RandomSource } from './crypto/provider.js';
 import { TlsError } from './errors.js';
 import type { ClientCertificateIdentity, ClientConfig, ChainVerifier } from './handshake/client.js';
+import type { TlsVersion } from './handshake/config.js';
 import {
   CIPHER_SUITES,
   SIGNATURE_SCHEMES,
+  TLS12_CIPHER_SUITES,
   type CipherSuiteName,
   type SignatureScheme,
   type SignatureSchemeName,
@@ -63,8 +65,17 @@ export interface ConnectorOptions {
   verify?: (ctx: VerifyContext) => void | Promise<void>;
   /** The time certificates are checked at (default: now). */
   verifyTime?: Date | (() => Date);
-  /** TLS 1.3 suites in preference order (IANA names). Default: all three. */
+  /**
+   * Cipher suites in preference order (IANA names): TLS 1.3 suites and TLS 1.2
+   * ECDHE suites. Default: all three TLS 1.3 suites, then all six TLS 1.2 ones.
+   */
   cipherSuites?: readonly CipherSuiteName[];
+  /** The oldest version to negotiate, as Node names it. Default 'TLSv1.2'. */
+  minVersion?: TlsVersion;
+  /** The newest version to offer. Default 'TLSv1.3'. */
+  maxVersion?: TlsVersion;
+  /** Refuse a full TLS 1.2 handshake without extended master secret (RFC 7627). Default true; resumption always requires it. */
+  requireExtendedMasterSecret?: boolean;
   /** Key exchange groups in preference order. */
   groups?: readonly GroupName[];
   /** How many of `groups` get a key share in the first ClientHello (default 2 when the first is X25519MLKEM768, else 1). */
@@ -228,19 +239,43 @@ function resolveClientIdentity(options: ConnectorOptions): ClientCertificateIden
   return { chain, key: pkcs8, schemes, schemes12 };
 }
 
+const VERSIONS: readonly TlsVersion[] = ['TLSv1.2', 'TLSv1.3'];
+
+/** The suites of each version that `cipherSuites`, `minVersion` and `maxVersion` allow (BAD_CONFIG if none). */
+function resolveSuites(options: ConnectorOptions): Pick<ClientConfig, 'cipherSuites' | 'tls12CipherSuites'> {
+  const min = options.minVersion ?? 'TLSv1.2';
+  const max = options.maxVersion ?? 'TLSv1.3';
+  for (const [k, v] of [['minVersion', min], ['maxVersion', max]] as const) {
+    if (!VERSIONS.includes(v)) throw badConfig(`${k} must be 'TLSv1.2' or 'TLSv1.3', not ${JSON.stringify(v)}`);
+  }
+  if (min === 'TLSv1.3' && max === 'TLSv1.2') throw badConfig('minVersion is newer than maxVersion');
+  const names = options.cipherSuites ?? [...CIPHER_SUITES, ...TLS12_CIPHER_SUITES].map((s) => s.name);
+  const suites13 = [];
+  const suites12 = [];
+  for (const n of names) {
+    const s13 = CIPHER_SUITES.find((c) => c.name === n);
+    const s12 = TLS12_CIPHER_SUITES.find((c) => c.name === n);
+    if (s13) suites13.push(s13);
+    else if (s12) suites12.push(s12);
+    else throw badConfig(`unknown cipher suite ${n}`);
+  }
+  const cipherSuites = max === 'TLSv1.3' ? suites13 : [];
+  const tls12CipherSuites = min === 'TLSv1.2' ? suites12 : [];
+  if (!cipherSuites.length && !tls12CipherSuites.length) {
+    throw badConfig(`no cipher suite for ${min === max ? min : `${min} to ${max}`}`);
+  }
+  // RFC 8446 §4.2.10: 0-RTT exists only in TLS 1.3.
+  if (options.earlyData && !cipherSuites.length) throw badConfig('earlyData needs TLS 1.3');
+  return { cipherSuites, tls12CipherSuites };
+}
+
 /** Builds the core's configuration; throws BAD_CONFIG for invalid options. */
 export function resolveConfig(
   options: ConnectorOptions,
   serverName: string,
 ): Omit<ClientConfig, 'session'> & { sessions: SessionStore | null; sessionKey: string } {
   const provider = selectProvider(options.crypto);
-  const suiteNames = options.cipherSuites ?? CIPHER_SUITES.map((s) => s.name);
-  const cipherSuites = suiteNames.map((n) => {
-    const s = CIPHER_SUITES.find((c) => c.name === n);
-    if (!s) throw badConfig(`unknown cipher suite ${n}`);
-    return s;
-  });
-  if (!cipherSuites.length) throw badConfig('no cipher suites');
+  const { cipherSuites, tls12CipherSuites } = resolveSuites(options);
   const groups = [...(options.groups ?? DEFAULT_GROUPS)];
   for (const g of groups) {
     if (!DEFAULT_GROUPS.includes(g)) throw badConfig(`unknown group ${g}`);
@@ -289,6 +324,8 @@ export function resolveConfig(
     provider,
     random: options.random ?? systemRandom,
     cipherSuites,
+    tls12CipherSuites,
+    requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? true,
     groups,
     keyShareGroups: groups.slice(0, Math.max(1, Math.min(shareCount, groups.length))),
     signatureSchemes,
