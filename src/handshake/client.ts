@@ -92,6 +92,7 @@ import {
 } from './messages.js';
 import type { StoredSession } from './session.js';
 import { Transcript } from './transcript.js';
+import type { TrustAnchorInfo } from '../verify/trust-store.js';
 
 /** What the application learns once the handshake is done. */
 export interface ConnectionInfo {
@@ -111,6 +112,8 @@ export interface ConnectionInfo {
   readonly earlyDataAccepted: boolean;
   /** Whether we sent a client certificate. */
   readonly clientCertificateSent: boolean;
+  /** The anchor puretls's verifier ended the chain at (absent when resumed or when a custom verify skips it). */
+  readonly trustAnchor?: TrustAnchorInfo;
 }
 
 /** Where the core's output goes. Implementations must not throw. */
@@ -136,8 +139,8 @@ export interface ClientCertificateIdentity {
   readonly schemes: readonly SignatureScheme[];
 }
 
-/** Chain verification: resolves or throws a TlsError (CERT_* codes). */
-export type ChainVerifier = (chain: readonly Uint8Array[], serverName: string) => Promise<void>;
+/** Chain verification: resolves (with the anchor used, when known) or throws a TlsError (CERT_* codes). */
+export type ChainVerifier = (chain: readonly Uint8Array[], serverName: string) => Promise<TrustAnchorInfo | void>;
 
 /** Everything the client core needs for one connection, fully resolved (options.ts builds it from ConnectorOptions). */
 export interface ClientConfig {
@@ -316,6 +319,7 @@ export class ClientConnection {
   private ownRecordLimit = MAX_PLAINTEXT + 1;
   private certRequest: { context: Uint8Array; schemes: number[] } | null = null;
   private peerCertificates: Uint8Array[] = [];
+  private trustAnchor: TrustAnchorInfo | undefined;
   private serverScheme: SignatureSchemeName | null = null;
   private clientCertSent = false;
   private readonly postHandshakeTimes: number[] = [];
@@ -1132,7 +1136,7 @@ export class ClientConnection {
     if (cert.entries.length === 0) throw new TlsError('DECODE_ERROR', 'server sent an empty Certificate');
     this.transcript.add(msg.raw);
     this.peerCertificates = cert.entries.map((e) => e.data);
-    await this.config.verifyChain(this.peerCertificates, this.config.serverName);
+    this.trustAnchor = (await this.config.verifyChain(this.peerCertificates, this.config.serverName)) || undefined;
     this.state = 'wait_cv';
   }
 
@@ -1214,6 +1218,7 @@ export class ClientConnection {
         helloRetryRequest: this.hrr,
         earlyDataAccepted: this.earlyDataAccepted,
         clientCertificateSent: this.clientCertSent,
+        ...(this.trustAnchor ? { trustAnchor: this.trustAnchor } : {}),
       };
       this.clientHsSecret = null;
       this.serverHsSecret = null;
