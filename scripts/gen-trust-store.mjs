@@ -10,7 +10,7 @@
 //
 // The output depends only on the vendored file and scripts/nss/SOURCE.json.
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCertdata, serverRoots } from './nss/certdata.mjs';
@@ -37,7 +37,8 @@ if (certdata !== undefined || commit !== undefined || date !== undefined) {
   // Vendoring a new copy: its provenance must come with it.
   if (!commit || !/^[0-9a-f]{40}$/.test(commit)) throw new Error('--commit: the 40-hex NSS commit of this certdata.txt');
   if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error('--date: YYYY-MM-DD of that commit');
-  if (certdata !== undefined && resolve(certdata) !== VENDORED) copyFileSync(certdata, VENDORED);
+  // Contents only: the source may be read-only, the vendored copy must stay writable.
+  if (certdata !== undefined && resolve(certdata) !== VENDORED) writeFileSync(VENDORED, readFileSync(certdata));
   Object.assign(source, { commit, date, sha256: sha256(readFileSync(VENDORED)) });
   writeFileSync(SOURCE, JSON.stringify(source, null, 2) + '\n');
 }
