@@ -1,119 +1,92 @@
 #!/usr/bin/env node
-// Regenerates src/verify/mozilla-roots.ts from the Mozilla NSS TLS
-// server-authentication roots that Node.js compiles in (tls.rootCertificates,
-// built from NSS certdata.txt by Node's tools/mk-ca-bundle.pl, which keeps
-// only CKA_TRUST_SERVER_AUTH trusted delegators).
+// Regenerates src/verify/mozilla-roots.ts from NSS's own certdata.txt: the
+// roots whose CKA_TRUST_SERVER_AUTH is CKT_NSS_TRUSTED_DELEGATOR, with their
+// label and CKA_NSS_SERVER_DISTRUST_AFTER date (scripts/nss/README.md).
 //
-//   node scripts/gen-trust-store.mjs [--nss "NSS 3.114"] [--out path]
+//   node scripts/gen-trust-store.mjs                 # from the vendored copy
+//   node scripts/gen-trust-store.mjs --certdata FILE --commit SHA --date YYYY-MM-DD
+//                                                    # vendor FILE first, then generate
+//   [--out path]                                     # write elsewhere (tests)
 //
-// Run it with the Node.js release whose root set you want; the output names
-// that release, the NSS version you pass, the date, and a digest of the set.
+// The output depends only on the vendored file and scripts/nss/SOURCE.json.
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCertdata, serverRoots } from './nss/certdata.mjs';
 
-// Node's release notes for the v20 line record the last root update as
-// "crypto: update root certificates to NSS 3.114" (v20.19.6, nodejs/node#59571).
-// For another Node.js release, look its NSS version up and pass --nss.
-const DEFAULT_NSS = process.version.startsWith('v20.')
-  ? 'NSS 3.114 (per the Node.js v20.19.6 release notes, nodejs/node#59571)'
-  : 'unknown (pass --nss)';
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const VENDORED = here('./nss/certdata.txt');
+const SOURCE = here('./nss/SOURCE.json');
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
+const opt = (name) => {
   const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+  if (i < 0) return undefined;
+  if (!args[i + 1] || args[i + 1].startsWith('--')) throw new Error(`${name} needs a value`);
+  return args[i + 1];
 };
-const nss = opt('--nss', DEFAULT_NSS);
-const out = opt('--out', new URL('../src/verify/mozilla-roots.ts', import.meta.url).pathname);
+const out = resolve(opt('--out') ?? here('../src/verify/mozilla-roots.ts'));
+const certdata = opt('--certdata');
+const commit = opt('--commit');
+const date = opt('--date');
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-/** Minimal DER walk: [tag, headerLength, contentLength] at offset p. */
-function tlv(buf, p) {
-  const tag = buf[p];
-  let len = buf[p + 1];
-  let hdr = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[p + 2 + i];
-    hdr += n;
-  }
-  return [tag, hdr, len];
+const source = JSON.parse(readFileSync(SOURCE, 'utf8'));
+if (certdata !== undefined || commit !== undefined || date !== undefined) {
+  // Vendoring a new copy: its provenance must come with it.
+  if (!commit || !/^[0-9a-f]{40}$/.test(commit)) throw new Error('--commit: the 40-hex NSS commit of this certdata.txt');
+  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error('--date: YYYY-MM-DD of that commit');
+  // Contents only: the source may be read-only, the vendored copy must stay writable.
+  if (certdata !== undefined && resolve(certdata) !== VENDORED) writeFileSync(VENDORED, readFileSync(certdata));
+  Object.assign(source, { commit, date, sha256: sha256(readFileSync(VENDORED)) });
+  writeFileSync(SOURCE, JSON.stringify(source, null, 2) + '\n');
+}
+const bytes = readFileSync(VENDORED);
+if (sha256(bytes) !== source.sha256) {
+  throw new Error('scripts/nss/certdata.txt does not match SOURCE.json: vendor it with --certdata, --commit and --date');
 }
 
-/** The subject Name DER: the sixth (or fifth, without version) element of TBSCertificate. */
-function subjectDer(der) {
-  const [, certHdr] = tlv(der, 0);
-  let p = certHdr;
-  const [, tbsHdr] = tlv(der, p);
-  p += tbsHdr;
-  const fields = [];
-  for (let i = 0; i < 6; i++) {
-    const [tag, hdr, len] = tlv(der, p);
-    fields.push({ tag, start: p, end: p + hdr + len });
-    p += hdr + len;
-  }
-  const hasVersion = fields[0].tag === 0xa0;
-  const subj = fields[hasVersion ? 5 : 4];
-  return der.subarray(subj.start, subj.end);
-}
+const roots = serverRoots(parseCertdata(bytes.toString('utf8')));
+roots.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : a.sha256 < b.sha256 ? -1 : 1));
+const distrusted = roots.filter((r) => r.distrustAfter);
+const shortCommit = source.commit.slice(0, 12);
+const summary = `Mozilla NSS certdata.txt, commit ${shortCommit} of ${source.date}: ${roots.length} TLS server roots, ${distrusted.length} with a distrust-after date`;
 
-const SHORT = { '2.5.4.3': 'CN', '2.5.4.10': 'O', '2.5.4.11': 'OU' };
-
-function label(cert) {
-  const attrs = new Map();
-  for (const rdn of cert.tbsCertificate.subject) {
-    for (const atv of rdn) if (SHORT[atv.type] && !attrs.has(SHORT[atv.type])) attrs.set(SHORT[atv.type], atv.value.toString());
-  }
-  return attrs.get('CN') ?? attrs.get('OU') ?? attrs.get('O') ?? '(no name)';
-}
-
-const rows = [];
-const digest = createHash('sha256');
-for (const pem of rootCertificates) {
-  const b64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
-  const der = new Uint8Array(Buffer.from(b64, 'base64'));
-  digest.update(der);
-  const cert = AsnConvert.parse(der, Certificate);
-  let ski = '';
-  for (const ext of cert.tbsCertificate.extensions ?? []) {
-    if (ext.extnID === '2.5.29.14') {
-      ski = Buffer.from(AsnConvert.parse(ext.extnValue.buffer, SubjectKeyIdentifier).buffer).toString('hex');
-    }
-  }
-  const sha256 = createHash('sha256').update(der).digest('hex');
-  rows.push({ name: label(cert), subject: Buffer.from(subjectDer(der)).toString('base64'), ski, b64, sha256 });
-}
-rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.sha256 < b.sha256 ? -1 : 1));
-
-const date = new Date().toISOString().slice(0, 10);
 const lines = [
-  '// GENERATED by scripts/gen-trust-store.mjs. Do not edit; re-run the script.',
+  '// GENERATED by scripts/gen-trust-store.mjs from scripts/nss/certdata.txt. Do not edit; re-run the script.',
   '//',
-  `// Source: Node.js ${process.version} tls.rootCertificates, the Mozilla NSS`,
-  '// TLS server-authentication roots compiled into Node (src/node_root_certs.h,',
-  `// from NSS certdata.txt); NSS release: ${nss}.`,
-  `// Generated: ${date}. Roots: ${rows.length}. SHA-256 over the DERs in Node's order:`,
-  `// ${digest.digest('hex')}.`,
-  '// Not carried over: NSS distrust-after dates (CKA_NSS_SERVER_DISTRUST_AFTER).',
+  `// Source: ${source.project} ${source.file}, commit ${source.commit}`,
+  `// of ${source.date} (${source.license}); file SHA-256 ${source.sha256}.`,
+  `// Roots: ${roots.length}, the certificates whose CKA_TRUST_SERVER_AUTH is CKT_NSS_TRUSTED_DELEGATOR;`,
+  `// ${distrusted.length} carry a server distrust-after date (CKA_NSS_SERVER_DISTRUST_AFTER):`,
+  ...distrusted.map((r) => `//   ${r.label}: ${r.distrustAfter.toISOString()}`),
   '',
-  '/** [label, base64 subject DER, hex subject key identifier or "", base64 certificate DER] */',
-  'export type RootEntry = readonly [name: string, subject: string, ski: string, der: string];',
+  '/** [label, base64 subject DER, hex subject key identifier or "", base64 certificate DER, distrust-after (ISO 8601) or ""] */',
+  'export type RootEntry = readonly [label: string, subject: string, ski: string, der: string, distrustAfter: string];',
   '',
-  '/** Where the bundled roots came from: Node version, NSS release and generation date. */',
-  'export const MOZILLA_ROOTS_SOURCE =',
-  `  ${JSON.stringify(`Node.js ${process.version} tls.rootCertificates (Mozilla NSS, ${nss}), generated ${date}`)};`,
+  '/** Where the bundled roots come from: NSS file, commit and date, and how many roots they are. */',
+  `export const MOZILLA_ROOTS_SOURCE = ${JSON.stringify(summary)};`,
   '',
-  '/** The bundled Mozilla NSS server-authentication roots, one {@link RootEntry} each (data for TrustStore.mozilla()). */',
+  '/** The NSS commit and date the bundled roots were generated from, and the root count. */',
+  'export const MOZILLA_ROOTS_ORIGIN = {',
+  `  file: ${JSON.stringify(source.file)},`,
+  `  commit: ${JSON.stringify(source.commit)},`,
+  `  date: ${JSON.stringify(source.date)},`,
+  `  sha256: ${JSON.stringify(source.sha256)},`,
+  `  roots: ${roots.length},`,
+  '} as const;',
+  '',
+  '/** The NSS TLS server roots, one {@link RootEntry} each, sorted by label (data for TrustStore.mozilla()). */',
   'export const MOZILLA_ROOTS: readonly RootEntry[] = [',
 ];
-for (const r of rows) {
+const b64 = (b) => Buffer.from(b).toString('base64');
+for (const r of roots) {
   lines.push(`  // SHA-256 ${r.sha256}`);
-  lines.push(`  [${JSON.stringify(r.name)}, ${JSON.stringify(r.subject)}, ${JSON.stringify(r.ski)},`);
-  lines.push(`    ${JSON.stringify(r.b64)}],`);
+  const when = r.distrustAfter ? r.distrustAfter.toISOString() : '';
+  lines.push(`  [${JSON.stringify(r.label)}, ${JSON.stringify(b64(r.subject))}, ${JSON.stringify(r.ski)},`);
+  lines.push(`    ${JSON.stringify(b64(r.der))}, ${JSON.stringify(when)}],`);
 }
 lines.push('];', '');
 writeFileSync(out, lines.join('\n'));
-console.log(`wrote ${rows.length} roots to ${out}`);
+console.log(`wrote ${roots.length} roots (${distrusted.length} with a distrust-after date) to ${out}`);

@@ -67,6 +67,9 @@ export const ErrorCodes = {
   CERT_EXPIRED: 'certificate_expired',
   CERT_NOT_YET_VALID: 'certificate_expired',
   CERT_UNTRUSTED_ROOT: 'unknown_ca',
+  // The root is known but no longer trusted for certificates issued after its
+  // distrust-after date: to this leaf it is not a trust anchor (RFC 8446 §6.2).
+  CERT_DISTRUSTED_ROOT: 'unknown_ca',
   CERT_NAME_MISMATCH: 'bad_certificate',
   CERT_BAD_SIGNATURE: 'bad_certificate',
   CERT_NAME_CONSTRAINTS: 'bad_certificate',

@@ -12,3 +12,4 @@ export type { CryptoProvider, GroupName, RandomSource } from './crypto/provider.
 export { nobleProvider, selectProvider, type ProviderChoice } from './crypto/index.js';
 export { webcryptoProvider, webcryptoSupport } from './crypto/webcrypto.js';
 export { verifyServerChain, TrustStore } from './verify/index.js';
+export type { TrustAnchorInfo, TrustAnchorInput, VerifiedChain } from './verify/index.js';

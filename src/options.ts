@@ -21,7 +21,7 @@ import {
 } from './handshake/constants.js';
 import { defaultSessionStore, type SessionStore } from './handshake/session.js';
 import { clientKeySchemes } from './handshake/client-auth.js';
-import { spkiOfCertificate, TrustStore, verifyServerChain } from './verify/index.js';
+import { spkiOfCertificate, TrustStore, verifyServerChain, type TrustAnchorInfo } from './verify/index.js';
 
 /** A certificate or key: PEM text (one or more blocks) or DER bytes. */
 export type CertificateInput = string | Uint8Array;
@@ -299,19 +299,31 @@ export function resolveConfig(
   const trust = options.verify ? null : resolveTrustStore(options);
   const at = options.verifyTime;
   const timeOf = (): Date => (at === undefined ? new Date() : typeof at === 'function' ? at() : at);
-  const defaultVerify = async (chain: readonly Uint8Array[], name: string): Promise<void> => {
+  const defaultVerify = async (chain: readonly Uint8Array[], name: string): Promise<TrustAnchorInfo> => {
     const roots = trust ?? resolveTrustStore(options);
-    await verifyServerChain({ chain: [...chain], serverName: name, at: timeOf(), roots, provider });
+    const { anchor } = await verifyServerChain({ chain: [...chain], serverName: name, at: timeOf(), roots, provider });
+    // ConnectionInfo.trustAnchor: the anchor's name, label and date, not its certificate.
+    const { der: _der, ...info } = anchor;
+    return info;
   };
   const custom = options.verify;
   const verifyChain: ChainVerifier = custom
     ? async (chain, name) => {
+        // The anchor is known only if the custom verifier ran the default one.
+        let anchor: TrustAnchorInfo | undefined;
         try {
-          await custom({ chain, serverName: name, defaultVerify: () => defaultVerify(chain, name) });
+          await custom({
+            chain,
+            serverName: name,
+            defaultVerify: async () => {
+              anchor = await defaultVerify(chain, name);
+            },
+          });
         } catch (e) {
           if (e instanceof TlsError) throw e;
           throw new TlsError('BAD_CERTIFICATE', 'custom verifier refused the certificate', { cause: e });
         }
+        return anchor;
       }
     : defaultVerify;
 

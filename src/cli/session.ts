@@ -13,7 +13,7 @@ import { connect, type NodeConnectOptions, type TlsConnection } from '../node.js
 import { resolveTrustStore, type ConnectorOptions } from '../options.js';
 import { verifyServerChain } from '../verify/index.js';
 import { Progress } from './progress.js';
-import { buildSummary, type Summary, type Verdict } from './summary.js';
+import { buildSummary, passedVerdict, type Summary, type Verdict } from './summary.js';
 import { TraceFormatter } from './trace.js';
 
 /** Options common to `connect` and `demo`, as parsed from the command line. */
@@ -129,7 +129,7 @@ export function prepareOptions(flags: SessionFlags, stderr: Writable): PreparedO
   options.verify = async (ctx) => {
     try {
       const v = await verifyServerChain({ chain: ctx.chain, serverName: ctx.serverName, roots: trust });
-      verdict = { ok: true, anchor: v.anchor.subject, pathLength: v.path.length };
+      verdict = passedVerdict(v);
     } catch (e) {
       const err = e instanceof TlsError ? e : new TlsError('BAD_CERTIFICATE', String(e));
       verdict = { ok: false, code: err.code, message: err.message };

@@ -6,6 +6,7 @@ import type { ConnectionInfo } from '../handshake/client.js';
 import { TlsError, alertName } from '../errors.js';
 import { parseCertificate } from '../verify/cert.js';
 import { describeNames } from '../verify/names.js';
+import type { VerifiedChain } from '../verify/path.js';
 
 /** One certificate of the server's chain, as the summary prints it. */
 export interface CertSummary {
@@ -17,9 +18,19 @@ export interface CertSummary {
   readonly names: string;
 }
 
-/** The outcome of chain verification: passed, failed (with its error code), or not run. */
+/**
+ * The outcome of chain verification: passed (with the trust anchor's subject,
+ * its label and distrust-after date (ISO 8601) when it has them), failed
+ * (with its error code), or not run.
+ */
 export type Verdict =
-  | { readonly ok: true; readonly anchor: string; readonly pathLength: number }
+  | {
+      readonly ok: true;
+      readonly anchor: string;
+      readonly anchorLabel?: string;
+      readonly distrustAfter?: string;
+      readonly pathLength: number;
+    }
   | { readonly ok: false; readonly code: string; readonly message: string }
   | { readonly ok: null; readonly message: string };
 
@@ -42,6 +53,17 @@ export interface Summary {
   readonly chain: readonly CertSummary[];
   readonly verification: Verdict;
   readonly handshakeMs: number;
+}
+
+/** The verdict for a chain that verified: the path length and the anchor it ended at. */
+export function passedVerdict(v: VerifiedChain): Verdict {
+  return {
+    ok: true,
+    anchor: v.anchor.subject,
+    ...(v.anchor.label !== undefined ? { anchorLabel: v.anchor.label } : {}),
+    ...(v.anchor.distrustAfter ? { distrustAfter: v.anchor.distrustAfter.toISOString() } : {}),
+    pathLength: v.path.length,
+  };
 }
 
 const isoDate = (d: Date): string => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
@@ -120,7 +142,17 @@ export function formatSummary(s: Summary): string {
     lines.push('Server certificate chain: none sent (resumed session)');
   }
   lines.push(`Verification: ${formatVerdict(s.verification)}`);
+  const anchor = formatAnchor(s.verification);
+  if (anchor) lines.push(`Trust anchor: ${anchor}`);
   return lines.map((l) => `* ${l}\n`).join('');
+}
+
+/** The anchor's label and distrust-after date, when the verdict has either (null otherwise). */
+export function formatAnchor(v: Verdict): string | null {
+  if (v.ok !== true || (v.anchorLabel === undefined && v.distrustAfter === undefined)) return null;
+  const name = v.anchorLabel !== undefined ? JSON.stringify(v.anchorLabel) : v.anchor;
+  if (v.distrustAfter === undefined) return `${name}, no distrust-after date`;
+  return `${name}, distrust after ${isoDate(new Date(v.distrustAfter))} (leaves issued later are refused)`;
 }
 
 /** The verification verdict as one line of text. */

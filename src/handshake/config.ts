@@ -10,6 +10,7 @@ import type {
   SignatureSchemeName,
   Tls12CipherSuite,
 } from './constants.js';
+import type { TrustAnchorInfo } from '../verify/trust-store.js';
 import type { ClientHello } from './messages.js';
 import type { StoredSession } from './session.js';
 
@@ -34,6 +35,8 @@ export interface ConnectionInfo {
   readonly earlyDataAccepted: boolean;
   /** Whether we sent a client certificate. */
   readonly clientCertificateSent: boolean;
+  /** The trust anchor puretls's verifier ended the server's chain at (absent when resumed or when a custom `verify` did not run the default). */
+  readonly trustAnchor?: TrustAnchorInfo;
   /** TLS 1.2: whether RFC 7627's extended master secret is in use. Always true in TLS 1.3, whose key schedule binds the transcript. */
   readonly extendedMasterSecret: boolean;
 }
@@ -63,8 +66,8 @@ export interface ClientCertificateIdentity {
   readonly schemes12?: readonly SignatureScheme[];
 }
 
-/** Chain verification: resolves or throws a TlsError (CERT_* codes). */
-export type ChainVerifier = (chain: readonly Uint8Array[], serverName: string) => Promise<void>;
+/** Chain verification: resolves (with the anchor, when known) or throws a TlsError (CERT_* codes). */
+export type ChainVerifier = (chain: readonly Uint8Array[], serverName: string) => Promise<TrustAnchorInfo | void>;
 
 /** Everything the client core needs for one connection, fully resolved (options.ts builds it from ConnectorOptions). */
 export interface ClientConfig {

@@ -47,6 +47,7 @@ import type { StoredSession12 } from './session.js';
 import { checkAlpn, checkSchemeMatchesKey } from './tls13.js';
 import { KNOWN_EXTENSIONS as KNOWN } from './traffic13.js';
 import { Tls12Traffic } from './traffic12.js';
+import type { TrustAnchorInfo } from '../verify/trust-store.js';
 import type { Handshake, Wire } from './wire.js';
 
 type State = 'wait_cert' | 'wait_ske' | 'wait_cr_shd' | 'wait_shd' | 'wait_ticket' | 'wait_ccs' | 'wait_finished' | 'done';
@@ -86,6 +87,7 @@ export class Tls12Handshake implements Handshake {
   private alpn: string | null = null;
   private group: GroupName | null = null;
   private peerCertificates: Uint8Array[] = [];
+  private trustAnchor: TrustAnchorInfo | undefined;
   private leafSpki: Uint8Array | null = null;
   private serverScheme: SignatureSchemeName | null = null;
   private preMaster: Uint8Array | null = null;
@@ -252,7 +254,7 @@ export class Tls12Handshake implements Handshake {
     if (chain.length === 0) throw new TlsError('DECODE_ERROR', 'server sent an empty Certificate');
     this.add(msg.raw);
     this.peerCertificates = chain;
-    await cfg.verifyChain(chain, cfg.serverName);
+    this.trustAnchor = (await cfg.verifyChain(chain, cfg.serverName)) || undefined;
     const spki = cfg.leafPublicKey(chain[0]!);
     // RFC 8422 §5.3, RFC 5246 §7.4.2: the key must suit the suite's signature algorithm.
     const kind = parseSpki(spki).kind;
@@ -419,6 +421,7 @@ export class Tls12Handshake implements Handshake {
       serverName: cfg.serverName,
       alpn: this.alpn,
       peerCertificates: this.peerCertificates,
+      ...(this.trustAnchor ? { trustAnchor: this.trustAnchor } : {}),
       resumed: this.resumed,
       helloRetryRequest: false,
       earlyDataAccepted: false,

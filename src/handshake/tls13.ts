@@ -57,6 +57,7 @@ import {
   Tls13Traffic,
   type CertRequest13,
 } from './traffic13.js';
+import type { TrustAnchorInfo } from '../verify/trust-store.js';
 import type { Handshake, Wire } from './wire.js';
 
 type State = 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'done';
@@ -116,6 +117,7 @@ export class Tls13Handshake implements Handshake {
   private alpn: string | null = null;
   private certRequest: CertRequest13 | null = null;
   private peerCertificates: Uint8Array[] = [];
+  private trustAnchor: TrustAnchorInfo | undefined;
   private serverScheme: SignatureSchemeName | null = null;
 
   constructor(private readonly ctx: HelloContext) {
@@ -399,7 +401,7 @@ export class Tls13Handshake implements Handshake {
     if (cert.entries.length === 0) throw new TlsError('DECODE_ERROR', 'server sent an empty Certificate');
     this.ctx.transcript.add(msg.raw);
     this.peerCertificates = cert.entries.map((e) => e.data);
-    await cfg.verifyChain(this.peerCertificates, cfg.serverName);
+    this.trustAnchor = (await cfg.verifyChain(this.peerCertificates, cfg.serverName)) || undefined;
     this.state = 'wait_cv';
   }
 
@@ -486,6 +488,7 @@ export class Tls13Handshake implements Handshake {
       serverName: cfg.serverName,
       alpn: this.alpn,
       peerCertificates: this.peerCertificates,
+      ...(this.trustAnchor ? { trustAnchor: this.trustAnchor } : {}),
       resumed: this.pskAccepted,
       helloRetryRequest: this.hrr,
       earlyDataAccepted: ctx.earlyData.accepted,

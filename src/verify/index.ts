@@ -6,7 +6,7 @@
 export { verifyServerChain, DEFAULT_MAX_PATH_LENGTH } from './path.js';
 export type { VerifyServerChainOptions, VerifiedChain } from './path.js';
 export { TrustStore } from './trust-store.js';
-export type { CertificateInput, TrustAnchor } from './trust-store.js';
+export type { CertificateInput, TrustAnchor, TrustAnchorInfo, TrustAnchorInput } from './trust-store.js';
 export { spkiOfCertificate } from './cert.js';
 export { matchServerName } from './names.js';
-export { MOZILLA_ROOTS_SOURCE } from './mozilla-roots.js';
+export { MOZILLA_ROOTS_SOURCE, MOZILLA_ROOTS_ORIGIN } from './mozilla-roots.js';

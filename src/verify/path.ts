@@ -16,7 +16,7 @@ import { parseCertificate, type ParsedCert } from './cert.js';
 import { blame, certError, checkIssuer, checkLeaf, type Role } from './checks.js';
 import { nameConstraintViolation } from './constraints.js';
 import { describeNames, namesMatch, parseReferenceIdentity } from './names.js';
-import { TrustStore } from './trust-store.js';
+import { TrustStore, type TrustAnchor, type TrustAnchorInfo } from './trust-store.js';
 
 /** The input of verifyServerChain: the server's chain, the name to check and optional policy. */
 export interface VerifyServerChainOptions {
@@ -38,7 +38,8 @@ export interface VerifyServerChainOptions {
 export interface VerifiedChain {
   /** The validated path, DER, leaf first and trust anchor last. */
   readonly path: Uint8Array[];
-  readonly anchor: { readonly der: Uint8Array; readonly subject: string };
+  /** The anchor the path ends at: DER, subject, and its label and distrust-after date if it has them. */
+  readonly anchor: TrustAnchorInfo & { readonly der: Uint8Array };
   /** The leaf's SubjectPublicKeyInfo (for CertificateVerify). */
   readonly leafSpki: Uint8Array;
 }
@@ -59,7 +60,26 @@ type Tier = (typeof Tier)[keyof typeof Tier];
 
 interface Candidate {
   readonly cert: ParsedCert;
-  readonly anchor: boolean;
+  /** Set when the candidate is a trust anchor. */
+  readonly anchor?: TrustAnchor;
+}
+
+/**
+ * NSS's distrust-after (CKA_NSS_SERVER_DISTRUST_AFTER), applied as Firefox's
+ * IsDistrustedCertificateChain does: a path ending at `anchor` is refused
+ * when the leaf's notBefore is later than the date (equal still passes).
+ */
+function distrustError(leaf: ParsedCert, anchor: TrustAnchor): TlsError | null {
+  const after = anchor.distrustAfter;
+  if (!after || leaf.notBefore.getTime() <= after.getTime()) return null;
+  const name = anchor.label ?? anchor.cert.subject.text;
+  return certError(
+    'CERT_DISTRUSTED_ROOT',
+    `${name} is not trusted for certificates issued after ${after.toISOString()}; ` +
+      `the leaf's notBefore is ${leaf.notBefore.toISOString()}`,
+    anchor.cert,
+    'trust anchor',
+  );
 }
 
 class PathBuilder {
@@ -94,9 +114,9 @@ class PathBuilder {
     const onPath = (c: ParsedCert): boolean =>
       path.some((p) => p.subject.key === c.subject.key && equalBytes(p.spki, c.spki));
     const list: Candidate[] = [];
-    for (const a of this.roots.issuersOf(child)) if (!onPath(a.cert)) list.push({ cert: a.cert, anchor: true });
+    for (const a of this.roots.issuersOf(child)) if (!onPath(a.cert)) list.push({ cert: a.cert, anchor: a });
     for (const c of this.pool) {
-      if (c.subject.key === child.issuer.key && !onPath(c)) list.push({ cert: c, anchor: false });
+      if (c.subject.key === child.issuer.key && !onPath(c)) list.push({ cert: c });
     }
     // Key identifiers only order the search (RFC 5280 §4.2.1.1); signatures decide.
     const aki = child.authorityKeyId;
@@ -158,7 +178,7 @@ class PathBuilder {
   }
 
   /** Depth-first search upward from the last certificate of `path`. */
-  async extend(path: ParsedCert[]): Promise<{ path: ParsedCert[]; anchor: ParsedCert } | null> {
+  async extend(path: ParsedCert[]): Promise<{ path: ParsedCert[]; anchor: TrustAnchor } | null> {
     const child = path[path.length - 1]!;
     const childRole: Role = path.length === 1 ? 'leaf' : 'intermediate';
     const depth = path.length;
@@ -200,7 +220,15 @@ class PathBuilder {
         this.fail(problem, Tier.Concrete, depth + 1);
         continue;
       }
-      if (cand.anchor) return { path, anchor: cand.cert };
+      if (cand.anchor) {
+        // Checked last, per anchor, so that another path (a cross-signed one) can still win.
+        const distrust = distrustError(path[0]!, cand.anchor);
+        if (distrust) {
+          this.fail(distrust, Tier.Concrete, depth + 1);
+          continue;
+        }
+        return { path, anchor: cand.anchor };
+      }
       const found = await this.extend([...path, cand.cert]);
       if (found) return found;
     }
@@ -261,16 +289,18 @@ export async function verifyServerChain(options: VerifyServerChainOptions): Prom
   if (Number.isNaN(at.getTime())) throw new TlsError('BAD_CONFIG', 'invalid validation time');
 
   const leaf = parseAt(chain, 0);
-  const directlyTrusted = roots.has(leaf.der);
-  const leafProblem = checkLeaf(leaf, at, directlyTrusted);
+  const pinned = roots.has(leaf.der) ? roots.anchor(leaf.der) ?? { der: leaf.der, cert: leaf } : undefined;
+  const leafProblem = checkLeaf(leaf, at, pinned !== undefined);
   if (leafProblem) throw leafProblem;
 
   let path: ParsedCert[];
-  let anchor: ParsedCert;
-  if (directlyTrusted) {
+  let anchor: TrustAnchor;
+  if (pinned) {
     // The user trusted this very certificate: there is nothing above it to check.
+    const distrust = distrustError(leaf, pinned);
+    if (distrust) throw distrust;
     path = [];
-    anchor = leaf;
+    anchor = pinned;
   } else {
     // Duplicates and copies of anchors add nothing to the search.
     const seen = new Set<string>();
@@ -297,7 +327,12 @@ export async function verifyServerChain(options: VerifyServerChainOptions): Prom
   }
   return {
     path: [...path.map((c) => c.der), anchor.der],
-    anchor: { der: anchor.der, subject: anchor.subject.text },
+    anchor: {
+      der: anchor.der,
+      subject: anchor.cert.subject.text,
+      ...(anchor.label !== undefined ? { label: anchor.label } : {}),
+      ...(anchor.distrustAfter !== undefined ? { distrustAfter: anchor.distrustAfter } : {}),
+    },
     leafSpki: leaf.spki,
   };
 }

@@ -1,17 +1,40 @@
 /**
  * Trust anchors: the bundled Mozilla set, the runtime's set, or the
- * caller's own. Anchors are indexed by subject DER and subject key
- * identifier and parsed only when a chain names them as issuer, so one
- * connection does not parse the whole store.
+ * caller's own, each optionally with a label and a server distrust-after
+ * date (NSS's CKA_NSS_SERVER_DISTRUST_AFTER). Anchors are indexed by subject
+ * DER and subject key identifier and parsed only when a chain names them as
+ * issuer, so one connection does not parse the whole store.
  */
 import { TlsError } from '../errors.js';
 import { base64Decode, base64Encode, pemToDer } from '../crypto/der.js';
 import { parseCertificate, subjectOfCertificate, type ParsedCert } from './cert.js';
 import { parseName } from './dn.js';
-import { MOZILLA_ROOTS } from './mozilla-roots.js';
+import { MOZILLA_ROOTS, MOZILLA_ROOTS_SOURCE } from './mozilla-roots.js';
 
 /** A certificate in PEM (one or more blocks) or DER form. */
 export type CertificateInput = Uint8Array | string;
+
+/**
+ * One trust anchor with its constraints: `certificate` (DER, or PEM with
+ * exactly one block), an optional `label`, and `distrustAfter`: paths ending
+ * at this anchor are refused (CERT_DISTRUSTED_ROOT) for leaves whose
+ * notBefore is later, as Firefox does for NSS's server distrust-after dates.
+ */
+export interface TrustAnchorInput {
+  readonly certificate: CertificateInput;
+  readonly label?: string;
+  readonly distrustAfter?: Date;
+}
+
+/** What a store says about one of its anchors: subject, label, distrust-after date. */
+export interface TrustAnchorInfo {
+  /** The anchor's subject name (RFC 4514-style text). */
+  readonly subject: string;
+  /** The anchor's label (NSS's CKA_LABEL for the bundled roots), when it has one. */
+  readonly label?: string;
+  /** Leaves issued (notBefore) after this time are not trusted through this anchor. */
+  readonly distrustAfter?: Date;
+}
 
 interface Entry {
   /** Base64 of the DER; also the identity of the entry. */
@@ -20,16 +43,20 @@ interface Entry {
   readonly subjectB64: string;
   /** Hex subject key identifier, when known without parsing. */
   readonly ski?: string;
+  readonly label?: string;
+  readonly distrustAfter?: Date;
   /** Set once parsed; null if the certificate turned out unusable. */
   parsed?: ParsedCert | null;
   /** Comparison key of the subject name, computed on demand. */
   nameKey?: string;
 }
 
-/** A trust anchor certificate (RFC 5280 §6.1.1 (d)), parsed. */
+/** A trust anchor certificate (RFC 5280 §6.1.1 (d)), parsed, with its label and distrust-after date if any. */
 export interface TrustAnchor {
   readonly der: Uint8Array;
   readonly cert: ParsedCert;
+  readonly label?: string;
+  readonly distrustAfter?: Date;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -51,12 +78,43 @@ function toDerList(inputs: Iterable<CertificateInput>): Uint8Array[] {
   return out;
 }
 
-function entryFromDer(der: Uint8Array): Entry {
+function entryFromDer(der: Uint8Array, label?: string, distrustAfter?: Date): Entry {
+  let subjectB64: string;
   try {
-    return { b64: base64Encode(der), subjectB64: base64Encode(subjectOfCertificate(der)) };
+    subjectB64 = base64Encode(subjectOfCertificate(der));
   } catch (cause) {
     throw new TlsError('BAD_CONFIG', 'malformed trust anchor certificate', { cause });
   }
+  return {
+    b64: base64Encode(der),
+    subjectB64,
+    ...(label !== undefined ? { label } : {}),
+    ...(distrustAfter !== undefined ? { distrustAfter } : {}),
+  };
+}
+
+function isAnchorInput(x: CertificateInput | TrustAnchorInput): x is TrustAnchorInput {
+  return typeof x === 'object' && !(x instanceof Uint8Array);
+}
+
+function toEntries(inputs: Iterable<CertificateInput | TrustAnchorInput>): Entry[] {
+  const out: Entry[] = [];
+  for (const input of inputs) {
+    if (!isAnchorInput(input)) {
+      out.push(...toDerList([input]).map((der) => entryFromDer(der)));
+      continue;
+    }
+    const ders = toDerList([input.certificate]);
+    if (ders.length !== 1) throw new TlsError('BAD_CONFIG', 'a trust anchor object takes exactly one certificate');
+    const { label, distrustAfter } = input;
+    if (label !== undefined && typeof label !== 'string') throw new TlsError('BAD_CONFIG', 'trust anchor label must be a string');
+    // A date that is not a date must not silently lift the restriction.
+    if (distrustAfter !== undefined && !(distrustAfter instanceof Date && !Number.isNaN(distrustAfter.getTime()))) {
+      throw new TlsError('BAD_CONFIG', 'trust anchor distrustAfter must be a valid Date');
+    }
+    out.push(entryFromDer(ders[0]!, label, distrustAfter));
+  }
+  return out;
 }
 
 interface NodeTls {
@@ -84,10 +142,14 @@ export class TrustStore {
   private readonly bySubject = new Map<string, Entry[]>();
   private readonly bySki = new Map<string, Entry[]>();
   private byNameKey: Map<string, Entry[]> | undefined;
+  /** Where the anchors come from, e.g. the NSS commit of the bundled roots. */
+  readonly source: string;
 
-  private constructor(entries: readonly Entry[]) {
+  private constructor(entries: readonly Entry[], source: string) {
+    this.source = source;
     const unique: Entry[] = [];
     for (const e of entries) {
+      // The first copy of a certificate wins, with its label and distrust-after date.
       if (this.byDer.has(e.b64)) continue;
       this.byDer.set(e.b64, e);
       unique.push(e);
@@ -97,18 +159,30 @@ export class TrustStore {
     this.entries = unique;
   }
 
-  /** A store of the given certificates: DER bytes or PEM text (any number of blocks each). */
-  static fromCertificates(certificates: Iterable<CertificateInput>): TrustStore {
-    return new TrustStore(toDerList(certificates).map(entryFromDer));
+  /**
+   * A store of the given anchors: DER bytes, PEM text (any number of blocks
+   * each), or {@link TrustAnchorInput} objects carrying a label and a
+   * distrust-after date.
+   */
+  static fromCertificates(certificates: Iterable<CertificateInput | TrustAnchorInput>): TrustStore {
+    return new TrustStore(toEntries(certificates), 'caller-supplied certificates');
   }
 
   /**
-   * Mozilla's TLS server-authentication roots as bundled with puretls
-   * (src/verify/mozilla-roots.ts names the source and date).
+   * Mozilla's TLS server-authentication roots as bundled with puretls, with
+   * NSS's labels and server distrust-after dates (src/verify/mozilla-roots.ts
+   * names the NSS commit; {@link TrustStore.source} repeats it).
    */
   static mozilla(): TrustStore {
     mozillaStore ??= new TrustStore(
-      MOZILLA_ROOTS.map(([, subjectB64, ski, b64]) => (ski ? { b64, subjectB64, ski } : { b64, subjectB64 })),
+      MOZILLA_ROOTS.map(([label, subjectB64, ski, b64, distrust]) => ({
+        b64,
+        subjectB64,
+        label,
+        ...(ski ? { ski } : {}),
+        ...(distrust ? { distrustAfter: new Date(distrust) } : {}),
+      })),
+      MOZILLA_ROOTS_SOURCE,
     );
     return mozillaStore;
   }
@@ -120,8 +194,8 @@ export class TrustStore {
    */
   static system(): TrustStore {
     const tls = nodeTls();
-    const pems =
-      typeof tls?.getCACertificates === 'function' ? tls.getCACertificates('default') : tls?.rootCertificates;
+    const modern = typeof tls?.getCACertificates === 'function';
+    const pems = modern ? tls.getCACertificates!('default') : tls?.rootCertificates;
     if (!pems) {
       throw new TlsError('BAD_CONFIG', 'this runtime exposes no root certificates; use TrustStore.mozilla() or TrustStore.fromCertificates()');
     }
@@ -129,22 +203,48 @@ export class TrustStore {
     const entries: Entry[] = [];
     for (const p of pems) {
       try {
-        entries.push(...toDerList([p]).map(entryFromDer));
+        entries.push(...toEntries([p]));
       } catch {
         // skipped
       }
     }
-    return new TrustStore(entries);
+    // Node's roots carry no distrust-after dates (its bundle drops them).
+    return new TrustStore(entries, `the runtime's roots (node:tls ${modern ? "getCACertificates('default')" : 'rootCertificates'})`);
   }
 
-  /** A new store with these anchors added (certificates, or another store). */
-  with(more: Iterable<CertificateInput> | TrustStore): TrustStore {
-    const added = more instanceof TrustStore ? more.entries : toDerList(more).map(entryFromDer);
-    return new TrustStore([...this.entries, ...added]);
+  /**
+   * A new store with these anchors added (certificates, anchor objects, or
+   * another store). A certificate already here keeps its label and date.
+   */
+  with(more: Iterable<CertificateInput | TrustAnchorInput> | TrustStore): TrustStore {
+    const added = more instanceof TrustStore ? more.entries : toEntries(more);
+    const fresh = new Set<string>();
+    for (const e of added) if (!this.byDer.has(e.b64)) fresh.add(e.b64);
+    return new TrustStore([...this.entries, ...added], fresh.size ? `${this.source}, plus ${fresh.size} added` : this.source);
   }
 
+  /** How many anchors the store holds. */
   get size(): number {
     return this.entries.length;
+  }
+
+  /**
+   * The anchors that carry a distrust-after date, in store order (parses
+   * only their subject names).
+   */
+  distrusted(): (TrustAnchorInfo & { readonly der: Uint8Array; readonly distrustAfter: Date })[] {
+    const out: (TrustAnchorInfo & { readonly der: Uint8Array; readonly distrustAfter: Date })[] = [];
+    for (const e of this.entries) {
+      if (!e.distrustAfter) continue;
+      let subject: string;
+      try {
+        subject = parseName(base64Decode(e.subjectB64)).text;
+      } catch {
+        subject = '(unreadable name)';
+      }
+      out.push({ der: base64Decode(e.b64), subject, distrustAfter: e.distrustAfter, ...(e.label !== undefined ? { label: e.label } : {}) });
+    }
+    return out;
   }
 
   /** The DER of every anchor (decodes them all; meant for tools, not the handshake). */
@@ -155,6 +255,23 @@ export class TrustStore {
   /** Whether this exact certificate is an anchor. */
   has(der: Uint8Array): boolean {
     return this.byDer.has(base64Encode(der));
+  }
+
+  /** This exact certificate as an anchor (parsed, with label and date), or undefined if absent or unusable. */
+  anchor(der: Uint8Array): TrustAnchor | undefined {
+    const e = this.byDer.get(base64Encode(der));
+    return e && this.toAnchor(e);
+  }
+
+  private toAnchor(e: Entry): TrustAnchor | undefined {
+    const parsed = this.load(e);
+    if (!parsed) return undefined;
+    return {
+      der: parsed.der,
+      cert: parsed,
+      ...(e.label !== undefined ? { label: e.label } : {}),
+      ...(e.distrustAfter !== undefined ? { distrustAfter: e.distrustAfter } : {}),
+    };
   }
 
   private load(e: Entry): ParsedCert | null {
@@ -201,8 +318,8 @@ export class TrustStore {
     }
     const out: TrustAnchor[] = [];
     for (const e of found) {
-      const parsed = this.load(e);
-      if (parsed) out.push({ der: parsed.der, cert: parsed });
+      const a = this.toAnchor(e);
+      if (a) out.push(a);
     }
     return out;
   }

@@ -13,6 +13,7 @@ import { parseCertificate } from '../../src/verify/cert.js';
 import { nobleVerify } from '../../src/crypto/signatures.js';
 import { isTlsError, type TlsError } from '../../src/errors.js';
 import {
+  MOZILLA_ROOTS_ORIGIN,
   MOZILLA_ROOTS_SOURCE,
   TrustStore,
   matchServerName,
@@ -72,22 +73,36 @@ describe('TrustStore', () => {
   test('mozilla() holds the generated roots and names its source', () => {
     const store = TrustStore.mozilla();
     expect(store.size).toBe(MOZILLA_ROOTS.length);
-    expect(store.size).toBeGreaterThan(100);
-    expect(MOZILLA_ROOTS_SOURCE).toMatch(/Node\.js v\d+\.\d+\.\d+ .*NSS/);
+    // NSS certdata.txt of 2026-05-01 trusts 121 roots for TLS servers (test/verify/nss-roots.test.ts checks which).
+    expect(store.size).toBe(121);
+    expect(MOZILLA_ROOTS_ORIGIN.roots).toBe(121);
+    expect(MOZILLA_ROOTS_SOURCE).toMatch(/^Mozilla NSS certdata\.txt, commit 9d75dfde2e79 of 2026-05-01: 121 TLS server roots/);
+    expect(store.source).toBe(MOZILLA_ROOTS_SOURCE);
     expect(TrustStore.mozilla()).toBe(store); // one shared instance
     // The generated index data agrees with the certificates.
-    for (const [, subject, ski, b64] of MOZILLA_ROOTS) {
+    for (const [label, subject, ski, b64, distrust] of MOZILLA_ROOTS) {
       const der = base64Decode(b64);
       const cert = parseCertificate(der);
       expect(base64Encode(cert.subject.der)).toBe(subject);
       expect(cert.subjectKeyId ?? '').toBe(ski);
       expect(cert.basicConstraints?.ca).toBe(true);
       expect(store.has(der)).toBe(true);
+      const anchor = store.anchor(der);
+      expect(anchor?.label).toBe(label);
+      expect(anchor?.distrustAfter?.toISOString() ?? '').toBe(distrust);
     }
-    // Generated from the runtime that still runs it: then it is exactly that runtime's set.
-    if (MOZILLA_ROOTS_SOURCE.startsWith(`Node.js ${process.version} `)) {
-      for (const p of rootCertificates) expect(store.has(pemToDer(p)[0]!)).toBe(true);
-    }
+  });
+
+  test('distrusted() lists the anchors with a distrust-after date', () => {
+    const listed = TrustStore.mozilla()
+      .distrusted()
+      .map((a) => [a.label, a.distrustAfter.toISOString(), a.subject.split(',')[0]]);
+    expect(listed).toEqual([
+      ['Entrust Root Certification Authority', '2024-11-30T23:59:59.000Z', 'CN=Entrust Root Certification Authority'],
+      ['Izenpe.com', '2026-04-15T23:59:59.000Z', 'CN=Izenpe.com'],
+      ['ePKI Root Certification Authority', '2025-04-15T23:59:59.000Z', 'OU=ePKI Root Certification Authority'],
+    ]);
+    expect(TrustStore.fromCertificates([pki().root.der]).distrusted()).toEqual([]);
   });
 
   test('system() reads the runtime roots through node:tls', () => {
