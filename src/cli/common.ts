@@ -40,6 +40,8 @@ export const TLS_OPTIONS = {
   alpn: { type: 'string' },
   groups: { type: 'string' },
   ciphers: { type: 'string' },
+  'min-version': { type: 'string' },
+  'max-version': { type: 'string' },
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -57,7 +59,11 @@ export const TLS_OPTIONS_HELP = `TLS options:
   -k, --insecure        report a failed verification but go on
   --alpn LIST           offer these ALPN protocols, e.g. h2,http/1.1
   --groups LIST         key exchange groups in order, e.g. x25519,secp256r1,X25519MLKEM768
-  --ciphers LIST        TLS 1.3 suites in order, e.g. TLS_AES_256_GCM_SHA384 (or aes128, aes256, chacha20)
+  --ciphers LIST        suites in order: TLS 1.3 (TLS_AES_256_GCM_SHA384, or aes128, aes256,
+                        chacha20) and TLS 1.2 (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, or
+                        OpenSSL names such as ECDHE-ECDSA-CHACHA20-POLY1305)
+  --min-version V       oldest version to accept: 1.2 (default) or 1.3
+  --max-version V       newest version to offer: 1.3 (default) or 1.2
   --cert FILE --key FILE  client certificate chain and key (PEM) for mutual TLS
   --keylog FILE         append the secrets in SSLKEYLOGFILE format (Wireshark);
                         $SSLKEYLOGFILE does the same
@@ -105,6 +111,13 @@ export function sessionFlags(values: ParsedValues): SessionFlags {
   if (groups) flags.groups = groups;
   const ciphers = list(values.ciphers);
   if (ciphers) flags.ciphers = ciphers;
+  for (const which of ['min', 'max'] as const) {
+    const v = str(values[`${which}-version`]);
+    if (v === undefined) continue;
+    const version = ({ '1.2': 'TLSv1.2', '1.3': 'TLSv1.3', 'TLSv1.2': 'TLSv1.2', 'TLSv1.3': 'TLSv1.3' } as const)[v];
+    if (!version) throw new UsageError(`--${which}-version takes 1.2 or 1.3`);
+    flags[`${which}Version`] = version;
+  }
   const keylog = str(values.keylog);
   if (keylog) flags.keylog = keylog;
   if (values.trace) flags.trace = true;

@@ -19,7 +19,7 @@ import { formatSummary } from './summary.js';
 /** The `puretls connect --help` text. */
 export const CONNECT_HELP = `Usage: puretls connect HOST[:PORT] [options]
 
-Connects with TLS 1.3, prints what was negotiated and the server's chain to
+Connects with TLS 1.3 (or TLS 1.2 where the server speaks only that), prints what was negotiated and the server's chain to
 stderr, then copies stdin to the server and the server's data to stdout until
 the server closes. The end of stdin sends close_notify (the server may still
 answer). Exits 0 on a clean close, 1 with a one-line reason on any failure,

@@ -7,7 +7,7 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { TlsError } from '../errors.js';
-import type { CipherSuiteName } from '../handshake/constants.js';
+import { TLS12_CIPHER_SUITES, type CipherSuiteName } from '../handshake/constants.js';
 import type { GroupName } from '../crypto/provider.js';
 import { connect, type NodeConnectOptions, type TlsConnection } from '../node.js';
 import { resolveTrustStore, type ConnectorOptions } from '../options.js';
@@ -26,6 +26,8 @@ export interface SessionFlags {
   alpn?: string[];
   groups?: string[];
   ciphers?: string[];
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
   keylog?: string;
   trace?: boolean;
   timeoutMs?: number;
@@ -55,6 +57,14 @@ const SUITE_ALIASES: Readonly<Record<string, CipherSuiteName>> = {
   aes128: 'TLS_AES_128_GCM_SHA256',
   aes256: 'TLS_AES_256_GCM_SHA384',
   chacha20: 'TLS_CHACHA20_POLY1305_SHA256',
+  // TLS 1.2: IANA names and OpenSSL's.
+  ...Object.fromEntries(TLS12_CIPHER_SUITES.map((s) => [s.name, s.name])),
+  'ECDHE-ECDSA-AES128-GCM-SHA256': 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384': 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305': 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  'ECDHE-RSA-CHACHA20-POLY1305': 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
 };
 
 function usage(message: string): TlsError {
@@ -95,10 +105,12 @@ export function prepareOptions(flags: SessionFlags, stderr: Writable): PreparedO
   if (flags.ciphers?.length) {
     options.cipherSuites = flags.ciphers.map((c) => {
       const name = SUITE_ALIASES[c];
-      if (!name) throw usage(`unknown cipher suite ${c} (TLS 1.3 suites: ${Object.keys(SUITE_ALIASES).slice(0, 3).join(', ')})`);
+      if (!name) throw usage(`unknown cipher suite ${c} (e.g. ${Object.keys(SUITE_ALIASES).slice(0, 3).join(', ')}, ECDHE-RSA-AES128-GCM-SHA256)`);
       return name;
     });
   }
+  if (flags.minVersion) options.minVersion = flags.minVersion;
+  if (flags.maxVersion) options.maxVersion = flags.maxVersion;
   if (flags.timeoutMs !== undefined) options.handshakeTimeout = flags.timeoutMs;
   if (flags.clientCertPem !== undefined || flags.clientKeyPem !== undefined) {
     if (flags.clientCertPem === undefined || flags.clientKeyPem === undefined) throw usage('--cert and --key go together');

@@ -50,6 +50,8 @@ export interface Summary {
   readonly helloRetryRequest: boolean;
   readonly earlyDataAccepted: boolean;
   readonly clientCertificateSent: boolean;
+  /** TLS 1.2: RFC 7627 in use (always true in TLS 1.3). */
+  readonly extendedMasterSecret: boolean;
   readonly chain: readonly CertSummary[];
   readonly verification: Verdict;
   readonly handshakeMs: number;
@@ -110,6 +112,7 @@ export function buildSummary(p: {
     helloRetryRequest: info.helloRetryRequest,
     earlyDataAccepted: info.earlyDataAccepted,
     clientCertificateSent: info.clientCertificateSent,
+    extendedMasterSecret: info.extendedMasterSecret,
     chain: info.peerCertificates.map(describeCertificate),
     verification: p.verdict,
     handshakeMs: p.handshakeMs,
@@ -123,7 +126,9 @@ export function formatSummary(s: Summary): string {
   const lines: string[] = [];
   lines.push(`Connected to ${s.host} port ${s.port} (server name ${s.serverName}) in ${s.handshakeMs} ms`);
   lines.push(`Protocol: ${s.version}, cipher suite ${s.cipherSuite}, key exchange ${s.group}`);
-  lines.push(`Server signature: ${s.signatureScheme ?? '(none: resumed with a PSK)'}`);
+  const resumedHow = s.version === 'TLSv1.2' ? 'resumed session' : 'resumed with a PSK';
+  lines.push(`Server signature: ${s.signatureScheme ?? `(none: ${resumedHow})`}`);
+  if (s.version === 'TLSv1.2') lines.push(`Extended master secret (RFC 7627): ${yesNo(s.extendedMasterSecret)}`);
   const offered = s.alpnOffered.length ? ` (offered ${s.alpnOffered.join(', ')})` : ' (none offered)';
   lines.push(`ALPN: ${s.alpn ?? 'none'}${offered}`);
   lines.push(

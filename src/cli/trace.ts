@@ -26,6 +26,11 @@ const MESSAGES: Record<string, [side: 'client' | 'server', article: string, name
   'client CertificateVerify': ['client', 'a', 'CertificateVerify'],
   new_session_ticket: ['server', 'a', 'NewSessionTicket'],
   key_update: ['server', 'a', 'KeyUpdate'],
+  // TLS 1.2 (RFC 5246 §7.4)
+  server_key_exchange: ['server', 'a', 'ServerKeyExchange'],
+  server_hello_done: ['server', 'a', 'ServerHelloDone'],
+  ClientKeyExchange: ['client', 'a', 'ClientKeyExchange'],
+  hello_request: ['server', 'a', 'HelloRequest'],
 };
 
 /** RFC 8448 prints a "derive write traffic keys" step for each traffic secret. */
@@ -57,6 +62,13 @@ const SECRETS: Record<string, Step> = {
   ...writeKeys('client', 'application', 'c ap traffic'),
   ...writeKeys('server', 'application', 's ap traffic'),
   'resumption psk': { heading: 'generate resumption secret "tls13 resumption"', field: 'expanded' },
+  // TLS 1.2: RFC 8422 §5.10, RFC 7627 §4 / RFC 5246 §8.1, §6.3
+  pre_master_secret: { heading: 'compute the ECDHE premaster secret', field: 'pre_master_secret' },
+  tls12_master_secret: { heading: 'derive master_secret (PRF)', field: 'master_secret' },
+  client_write_key: { heading: 'derive key_block (PRF "key expansion")', field: 'client_write_key' },
+  client_write_iv: { heading: 'derive key_block (PRF "key expansion")', field: 'client_write_IV' },
+  server_write_key: { heading: 'derive key_block (PRF "key expansion")', field: 'server_write_key' },
+  server_write_iv: { heading: 'derive key_block (PRF "key expansion")', field: 'server_write_IV' },
 };
 
 /** The RFC 8448 step heading and field label for one trace entry. */

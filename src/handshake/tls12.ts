@@ -357,7 +357,7 @@ export class Tls12Handshake implements Handshake {
     const { provider } = this.wire.config;
     const s = this.suite;
     const kb = keyBlock12(this.hash, this.master!, this.ctx.clientRandom, this.serverRandom, s.keyLength, s.fixedIvLength);
-    this.wire.trace('master_secret', this.master!);
+    this.wire.trace('tls12_master_secret', this.master!);
     this.wire.trace('client_write_key', kb.clientKey);
     this.wire.trace('client_write_iv', kb.clientIv);
     this.wire.trace('server_write_key', kb.serverKey);

@@ -14,6 +14,9 @@ export interface WasiTlsOptions
     | 'ca'
     | 'verifyTime'
     | 'cipherSuites'
+    | 'minVersion'
+    | 'maxVersion'
+    | 'requireExtendedMasterSecret'
     | 'groups'
     | 'keyShares'
     | 'signatureSchemes'
@@ -46,6 +49,9 @@ const ALLOWED = new Set<string>([
   'roots',
   'verifyTime',
   'cipherSuites',
+  'minVersion',
+  'maxVersion',
+  'requireExtendedMasterSecret',
   'groups',
   'keyShares',
   'signatureSchemes',
