@@ -340,6 +340,8 @@ export class ClientConnection implements Wire {
 
   /** The write job that ends the handshake: switch to traffic, flush held writes, report. */
   async complete(info: ConnectionInfo, traffic: Traffic, resend: readonly Uint8Array[]): Promise<void> {
+    // The connection may have failed (an abort, the transport) while our last flight was sealed.
+    if (this.failure) throw this.failure;
     this.state = 'connected';
     this.connectedInfo = info;
     this.traffic = traffic;

@@ -438,7 +438,7 @@ export class Tls12Handshake implements Handshake {
         await wire.emitHandshake([ours]);
       }
       this.master = null;
-      await wire.complete(info, traffic, this.ctx.earlyData.resend(true));
+      await wire.complete(info, traffic, this.ctx.earlyData.resend(cfg.retryRejectedEarlyData));
     });
   }
 
