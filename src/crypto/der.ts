@@ -9,7 +9,6 @@
  * is a source of signature-forgery bugs, so we do not offer it.
  */
 
-import type { RsaPrivateKey } from './rsa.js';
 import { TlsError, type ErrorCode } from '../errors.js';
 import type { HashName } from './provider.js';
 
@@ -287,6 +286,22 @@ export type PublicKeyInfo =
     }
   | { readonly kind: 'ec'; readonly curve: EcCurve; readonly point: Uint8Array }
   | { readonly kind: 'ed25519'; readonly key: Uint8Array };
+
+/** An RSA public key: modulus n and public exponent e (RFC 8017 §3.1). */
+export interface RsaPublicKey {
+  readonly n: bigint;
+  readonly e: bigint;
+}
+
+/** Two-prime private key with CRT values (RFC 8017 §3.2, second form). */
+export interface RsaPrivateKey extends RsaPublicKey {
+  readonly d: bigint;
+  readonly p: bigint;
+  readonly q: bigint;
+  readonly dP: bigint;
+  readonly dQ: bigint;
+  readonly qInv: bigint;
+}
 
 /** An RSA private key with its modulus size in bits. */
 export type RsaPrivateKeyParts = RsaPrivateKey & { readonly modulusBits: number };

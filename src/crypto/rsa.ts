@@ -9,23 +9,9 @@
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { TlsError } from '../errors.js';
 import { systemRandom, type HashName, type RandomSource } from './provider.js';
-import { bigIntToBytes, bitLength, bytesToBigInt } from './der.js';
+import { bigIntToBytes, bitLength, bytesToBigInt, type RsaPrivateKey, type RsaPublicKey } from './der.js';
 
-/** An RSA public key: modulus n and public exponent e (RFC 8017 §3.1). */
-export interface RsaPublicKey {
-  readonly n: bigint;
-  readonly e: bigint;
-}
-
-/** Two-prime private key with CRT values (RFC 8017 §3.2, second form). */
-export interface RsaPrivateKey extends RsaPublicKey {
-  readonly d: bigint;
-  readonly p: bigint;
-  readonly q: bigint;
-  readonly dP: bigint;
-  readonly dQ: bigint;
-  readonly qInv: bigint;
-}
+export type { RsaPrivateKey, RsaPublicKey } from './der.js';
 
 /** Smallest modulus this layer accepts; policy layers may demand more. */
 export const RSA_MIN_MODULUS_BITS = 1024;
