@@ -37,6 +37,7 @@ const leaf = makeCert({
 
 const info: ConnectionInfo = {
   version: 'TLSv1.3',
+  extendedMasterSecret: true,
   cipherSuite: 'TLS_AES_128_GCM_SHA256',
   group: 'x25519',
   signatureScheme: 'ecdsa_secp256r1_sha256',

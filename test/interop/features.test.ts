@@ -499,7 +499,7 @@ describe('3. early data (0-RTT)', () => {
   it.each(['after-connect', 'before-connect'] as const)('accepted by s_server -early_data: the early bytes reach the server (written %s())', async (when) => {
     const store = new RecordingStore();
     const ticket = await getTicket(server, store);
-    expect(ticket.maxEarlyData).toBeGreaterThan(0);
+    expect(ticket.version === 'TLSv1.2' ? 0 : ticket.maxEarlyData).toBeGreaterThan(0);
 
     const mark = server.mark();
     const c = await openEarly(server.port, { sessions: store, earlyData: true }, 'EARLY-0RTT-BYTES\n', when);
