@@ -39,7 +39,7 @@ function storeWith(session: StoredSession): SessionStore {
   };
 }
 
-const withTicket = (over: Partial<StoredSession> = {}, extra: object = {}) => () => ({ sessions: storeWith(ticket(over)), ...extra });
+const withTicket = (over: Partial<StoredSession13> = {}, extra: object = {}) => () => ({ sessions: storeWith(ticket(over)), ...extra });
 
 /** ServerHello accepting the PSK, then EncryptedExtensions `exts`. */
 async function resumed(p: ScriptedPeer, exts: Parameters<ScriptedPeer['buildEncryptedExtensions']>[0] = []): Promise<Uint8Array> {
