@@ -30,8 +30,11 @@ export interface NodeConnectOptions extends ConnectorOptions {
 
 const WRITE_BUFFER: QueuingStrategy<Uint8Array> = { highWaterMark: 64 * 1024, size: (c) => c.byteLength };
 
-/** The socket's bytes as a stream, pausing the socket when the reader is slow. */
-function socketReadable(socket: Socket): ReadableStream<Uint8Array> {
+/**
+ * The socket's bytes as a stream, pausing the socket when the reader is slow.
+ * The Connector cancels it when the connection fails: `onCancel` closes the socket then.
+ */
+function socketReadable(socket: Socket, onCancel: () => void): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       start(ctl) {
@@ -69,7 +72,7 @@ function socketReadable(socket: Socket): ReadableStream<Uint8Array> {
         socket.resume();
       },
       cancel() {
-        socket.destroy();
+        onCancel();
       },
     },
     { highWaterMark: 64 * 1024, size: (c) => c.byteLength },
@@ -165,15 +168,20 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   // Queued before connect(), so the connector can send it as early data.
   if (initialData?.length) inner.write(initialData).catch(() => undefined);
   const [ciphertext, sent] = connector.send(app.readable);
-  const [plaintext, received] = connector.receive(socketReadable(socket));
   const piped = pipeToSocket(ciphertext, socket);
+  // On failure: the alert goes out first, then a half-close that reads and
+  // drops what the server still sends. Destroying the socket at once would
+  // answer those bytes with a reset, which can cost the server our alert.
+  let closing: Promise<void> | undefined;
+  const closeAfterAlert = () => (closing ??= settle(piped, 1000).then(() => closeSocket(socket)));
+  const [plaintext, received] = connector.receive(socketReadable(socket, () => void closeAfterAlert()));
   let info: ConnectionInfo;
   try {
     info = await connector.connect(servername ?? host);
   } catch (e) {
     // Let the alert reach the server before the socket goes.
     await settle(piped, 1000);
-    await closeSocket(socket);
+    void closeAfterAlert();
     inner.abort().catch(() => undefined);
     throw e;
   }
