@@ -23,6 +23,7 @@ import {
   startTls12Peer,
   TLS12_PEER_NAMES,
   tls12Group,
+  tls12PeerAvailable,
   tls12Suite,
   type GnutlsServer,
   type ServerCertName,
@@ -135,11 +136,18 @@ function nextSession(socket: tls.TLSSocket): Promise<Buffer> {
   return sessions.get(socket)!;
 }
 
+// CI installs gnutls-bin and Go (.ci/run); elsewhere a missing tool skips its peer rather than fails.
+const usable = (name: Tls12PeerName) => tls12PeerAvailable(name) || !!process.env.CI;
+
 beforeAll(async () => {
-  await ensureGoServer(); // build once, before the per-test timeouts start
+  if (usable('go')) await ensureGoServer(); // build once, before the per-test timeouts start
 }, 300_000);
 
 describe.each(TLS12_PEER_NAMES)('%s TLS 1.2 peer', (name: Tls12PeerName) => {
+  if (!usable(name)) {
+    it.skip(`${name}: its tool is not installed`, () => {});
+    return;
+  }
   describe.each(representativeTls12Combos())('$suite / $group / $fixture', ({ suite, group, fixture }) => {
     let peer: Tls12Peer;
     beforeAll(async () => {
@@ -452,7 +460,7 @@ describe('node tls server options', () => {
   });
 });
 
-describe('gnutls-serv', () => {
+(usable('gnutls') ? describe : describe.skip)('gnutls-serv', () => {
   it('starts again on another port when the port is taken', async () => {
     const a = await startGnutlsServer({ fixture: 'server-p256' });
     let b: GnutlsServer | undefined;

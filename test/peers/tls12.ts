@@ -16,12 +16,12 @@
  * suite, group, resumption, and the alerts / close_notify each side sent
  * (TLS 1.2 records are decrypted both ways).
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { certFiles, type ServerCertName } from './fixtures.js';
 import { GNUTLS_TLS12_PRIORITY, startGnutlsServer, type GnutlsServer } from './gnutls-server.js';
-import { startGoServer, type GoServer } from './go-server.js';
+import { goTool, startGoServer, type GoServer } from './go-server.js';
 import { startNodeTlsServer, type NodeTlsServer } from './node-server.js';
 import { startOpenSslServer, type OpenSslServer } from './openssl-server.js';
 import { startTlsTap, type TlsTap } from './tap.js';
@@ -191,6 +191,19 @@ export function gnutlsPriority(options: { suites?: readonly Tls12SuiteName[]; gr
 
 export type Tls12PeerName = 'openssl' | 'node' | 'gnutls' | 'go';
 export const TLS12_PEER_NAMES: readonly Tls12PeerName[] = ['openssl', 'node', 'gnutls', 'go'];
+
+const onPath = (cmd: string) => (process.env.PATH ?? '').split(path.delimiter).some((d) => d && existsSync(path.join(d, cmd)));
+
+/**
+ * Whether the peer's tool is installed (gnutls-bin, golang-1.19-go; .ci/run
+ * installs both). Tests can skip a missing peer outside CI, as the tshark and
+ * Chromium tests do: `peerAvailable || process.env.CI ? describe : describe.skip`.
+ */
+export function tls12PeerAvailable(name: Tls12PeerName): boolean {
+  if (name === 'gnutls') return onPath('gnutls-serv');
+  if (name === 'go') return goTool() !== undefined;
+  return onPath(process.env.OPENSSL ?? 'openssl') || name === 'node';
+}
 
 export interface Tls12PeerOptions {
   fixture: Tls12CertName;
