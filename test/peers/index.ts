@@ -3,3 +3,7 @@ export * from './process.js';
 export * from './openssl-server.js';
 export * from './node-server.js';
 export * from './tls-wire.js';
+export * from './tap.js';
+export * from './gnutls-server.js';
+export * from './go-server.js';
+export * from './tls12.js';

@@ -1,6 +1,7 @@
 /**
- * A Node `tls.Server` (TLS 1.3 only) on 127.0.0.1 that records, per
- * connection, what was negotiated and what the client put on the wire.
+ * A Node `tls.Server` on 127.0.0.1 (TLS 1.3 only by default; `maxVersion:
+ * 'TLSv1.2'` pins TLS 1.2, `minVersion: 'TLSv1.2'` accepts both) that records,
+ * per connection, what was negotiated and what the client put on the wire.
  *
  * Every TCP connection goes through a tap (net.Server -> Duplex -> tls.Server)
  * that feeds a ConnectionObserver: the ClientHello/ServerHello are parsed, and
@@ -10,7 +11,14 @@
  *
  * Modes: 'echo' (default) pipes the socket back to itself; 'sink' reads and
  * discards; 'custom' hands the socket to `onSecureConnection`.
+ *
+ * TLS 1.2 resumption: Node servers issue session tickets by default (resumption
+ * by ticket). Node's OpenSSL context has no internal session cache, so
+ * session-ID resumption needs `sessionCache: true` (an in-memory store behind
+ * the 'newSession'/'resumeSession' events) and, to force it, `tickets: false`
+ * (SSL_OP_NO_TICKET). Node supplies a default sessionIdContext.
  */
+import { constants as cryptoConstants } from 'node:crypto';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
@@ -32,8 +40,20 @@ export interface NodeTlsServerOptions {
   requestCert?: boolean;
   /** With requestCert: refuse clients without a valid certificate (default true). */
   rejectUnauthorized?: boolean;
-  /** TLS 1.3 suite names, e.g. ['TLS_AES_256_GCM_SHA384'] (Node `ciphers`). */
+  /**
+   * Node `ciphers`: TLS 1.3 suite names (e.g. 'TLS_AES_256_GCM_SHA384') and/or
+   * TLS 1.2 OpenSSL names (e.g. 'ECDHE-ECDSA-AES128-GCM-SHA256'). Node splits
+   * them: a list without TLS 1.3 names disables TLS 1.3 suites, and vice versa.
+   */
   ciphers?: readonly string[] | string;
+  /** Lowest version; default: `maxVersion` if that is given, else 'TLSv1.3'. */
+  minVersion?: tls.SecureVersion;
+  /** Highest version; default 'TLSv1.3'. */
+  maxVersion?: tls.SecureVersion;
+  /** Issue session tickets (default true); false sets SSL_OP_NO_TICKET. */
+  tickets?: boolean;
+  /** Keep sessions in memory for session-ID resumption (default false). */
+  sessionCache?: boolean;
   /** TLS group names, e.g. ['x25519', 'secp384r1'] (Node `ecdhCurve`). */
   groups?: readonly string[];
   /** Raw Node `ecdhCurve` (overrides `groups`). */
@@ -64,6 +84,10 @@ export interface NodeServerConnection {
   authorizationError?: string;
   /** DER of the client certificate (mTLS). */
   peerCertificate?: Uint8Array;
+  /** The server socket's isSessionReused(). */
+  resumed?: boolean;
+  /** From the wire: the version the final ServerHello selected ('TLSv1.3', 'TLSv1.2'). */
+  readonly version: string | undefined;
   /** From the wire: the final ServerHello. */
   readonly cipherSuite: string | undefined;
   readonly group: string | undefined;
@@ -88,6 +112,8 @@ export interface NodeTlsServer {
   readonly connections: readonly NodeServerConnection[];
   /** Every 'tlsClientError' (handshake failures), in order. */
   readonly clientErrors: readonly Error[];
+  /** With `sessionCache`: sessions stored ('newSession') and found again ('resumeSession' hits). */
+  readonly sessionCacheStats: { readonly stored: number; readonly hits: number; readonly misses: number };
   /** Resolves with the connection number `index` (0-based) once accepted. */
   connection(index: number, timeoutMs?: number): Promise<NodeServerConnection>;
   /** Resolves once connection `index` has fully closed. */
@@ -116,11 +142,14 @@ export async function startNodeTlsServer(options: NodeTlsServerOptions): Promise
   const host = options.host ?? '127.0.0.1';
   const mode = options.mode ?? 'echo';
 
+  const maxVersion = options.maxVersion ?? 'TLSv1.3';
+  const minVersion = options.minVersion ?? (options.maxVersion ? maxVersion : 'TLSv1.3');
   const tlsOpts: tls.TlsOptions = {
     cert,
     key,
-    minVersion: 'TLSv1.3',
-    maxVersion: 'TLSv1.3',
+    minVersion,
+    maxVersion,
+    ...(options.tickets === false ? { secureOptions: cryptoConstants.SSL_OP_NO_TICKET } : {}),
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
     ...(options.requestCert ? { requestCert: true, rejectUnauthorized: options.rejectUnauthorized ?? true } : {}),
     ...(options.ciphers !== undefined
@@ -135,6 +164,21 @@ export async function startNodeTlsServer(options: NodeTlsServerOptions): Promise
     ...options.tlsOptions,
   };
   const server = tls.createServer(tlsOpts);
+  const sessionCacheStats = { stored: 0, hits: 0, misses: 0 };
+  if (options.sessionCache) {
+    const sessions = new Map<string, Buffer>();
+    server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+      sessions.set(id.toString('hex'), data);
+      sessionCacheStats.stored++;
+      done();
+    });
+    server.on('resumeSession', (id: Buffer, done: (err: Error | null, data: Buffer | null) => void) => {
+      const data = sessions.get(id.toString('hex'));
+      if (data) sessionCacheStats.hits++;
+      else sessionCacheStats.misses++;
+      done(null, data ?? null);
+    });
+  }
   const connections: NodeServerConnection[] = [];
   const clientErrors: Error[] = [];
   const bySocket = new WeakMap<tls.TLSSocket, NodeServerConnection>();
@@ -174,6 +218,7 @@ export async function startNodeTlsServer(options: NodeTlsServerOptions): Promise
     conn.socket = socket;
     conn.secure = true;
     conn.protocol = socket.getProtocol();
+    conn.resumed = socket.isSessionReused();
     conn.cipher = (socket.getCipher() as { standardName?: string; name: string }).standardName ?? socket.getCipher().name;
     conn.servername = (socket as unknown as { servername?: string | false }).servername;
     conn.alpnProtocol = socket.alpnProtocol;
@@ -215,6 +260,9 @@ export async function startNodeTlsServer(options: NodeTlsServerOptions): Promise
       remotePort: raw.remotePort,
       observer,
       secure: false,
+      get version() {
+        return observer.version;
+      },
       get cipherSuite() {
         return observer.cipherSuite;
       },
@@ -301,6 +349,7 @@ export async function startNodeTlsServer(options: NodeTlsServerOptions): Promise
     server,
     connections,
     clientErrors,
+    sessionCacheStats,
     connection: (index, timeoutMs = 10_000) => waitFor(() => connections[index], timeoutMs, `connection #${index}`),
     closedConnection: (index, timeoutMs = 10_000) =>
       waitFor(() => (connections[index]?.isClosed ? connections[index] : undefined), timeoutMs, `connection #${index} to close`),

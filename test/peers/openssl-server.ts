@@ -1,5 +1,7 @@
 /**
- * `openssl s_server -tls1_3` on 127.0.0.1, on a port the kernel picks.
+ * `openssl s_server` on 127.0.0.1, on a port the kernel picks: TLS 1.3 only
+ * by default (-tls1_3); `protocol: 'tls1.2'` pins TLS 1.2 (-tls1_2), and
+ * `protocol: 'tls1.2+'` accepts both (-min_protocol TLSv1.2 -max_protocol TLSv1.3).
  *
  * Modes:
  *  - 'rev'   (default) every line the client sends comes back reversed
@@ -13,18 +15,32 @@
  * `transcript(since)` parses that: ClientHello/ServerHello contents and the
  * alerts received/sent (e.g. "fatal bad_certificate", "warning close_notify").
  * s_server serves one connection at a time; connect sequentially.
+ *
+ * TLS 1.2 resumption: s_server keeps a session cache and issues tickets.
+ * With `noTicket` (-no_ticket) it issues none, so a TLS 1.2 client resumes by
+ * session ID; without it, by ticket (RFC 5077). In TLS 1.3, -no_ticket means
+ * stateful tickets.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { certFiles, type ServerCertName } from './fixtures.js';
 import { spawnGuarded, type GuardedProcess } from './process.js';
 import { parseMsgOutput, type MsgTranscript } from './tls-wire.js';
 
 export type OpenSslServerMode = 'rev' | 'www' | 'stdio';
 
+/** 'tls1.3' (default) -tls1_3; 'tls1.2' -tls1_2; 'tls1.2+' both. */
+export type OpenSslProtocol = 'tls1.3' | 'tls1.2' | 'tls1.2+';
+
 export interface OpenSslServerOptions {
   /** Use the generated fixture's leaf, key and intermediates. */
   fixture?: ServerCertName;
-  /** Path to the leaf certificate (PEM). Only the first certificate is sent. */
+  /**
+   * Path to the leaf certificate (PEM). s_server's -cert reads only the first
+   * certificate of a file: when the file holds more and `chain` is not given,
+   * the rest are written to a temporary file passed as -cert_chain.
+   */
   cert?: string;
   /** Path to the private key (PEM). */
   key?: string;
@@ -34,6 +50,14 @@ export interface OpenSslServerOptions {
   groups?: readonly string[];
   /** TLS 1.3 suites, e.g. ['TLS_AES_128_GCM_SHA256'] (-ciphersuites). */
   ciphersuites?: readonly string[];
+  /** Protocol versions to accept; default 'tls1.3'. */
+  protocol?: OpenSslProtocol;
+  /** TLS 1.2 suites, OpenSSL names, e.g. ['ECDHE-ECDSA-AES128-GCM-SHA256'] (-cipher). */
+  cipher?: readonly string[];
+  /** Signature algorithms the server may use, e.g. ['RSA+SHA256'] or ['rsa_pss_rsae_sha256'] (-sigalgs). */
+  sigalgs?: readonly string[];
+  /** Issue no session tickets (-no_ticket): TLS 1.2 resumption falls back to session IDs. */
+  noTicket?: boolean;
   /** Protocols to accept (-alpn). */
   alpn?: readonly string[];
   /**
@@ -78,14 +102,33 @@ export async function startOpenSslServer(options: OpenSslServerOptions): Promise
   const files = options.fixture ? certFiles(options.fixture) : undefined;
   const cert = options.cert ?? files?.certPath;
   const key = options.key ?? files?.keyPath;
-  const chain = options.chain ?? files?.intermediatesPath;
   if (!cert || !key) throw new Error('startOpenSslServer: need `fixture` or `cert` + `key`');
+  let chain = options.chain ?? files?.intermediatesPath;
+  let tempDir: string | undefined;
+  if (!chain && options.cert) {
+    // -cert takes the first certificate only: send the others with -cert_chain.
+    const rest = readFileSync(options.cert, 'latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.slice(1) ?? [];
+    if (rest.length > 0) {
+      tempDir = mkdtempSync(path.join(tmpdir(), 'puretls-s_server-'));
+      chain = path.join(tempDir, 'intermediates.pem');
+      writeFileSync(chain, rest.join('\n') + '\n');
+    }
+  }
+  const removeTemp = () => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
 
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  const args = ['s_server', '-tls1_3', '-accept', `${hostPart}:0`, '-cert', cert, '-key', key];
+  const protocol = options.protocol ?? 'tls1.3';
+  const versionArgs =
+    protocol === 'tls1.3' ? ['-tls1_3'] : protocol === 'tls1.2' ? ['-tls1_2'] : ['-min_protocol', 'TLSv1.2', '-max_protocol', 'TLSv1.3'];
+  const args = ['s_server', ...versionArgs, '-accept', `${hostPart}:0`, '-cert', cert, '-key', key];
   if (chain) args.push('-cert_chain', chain);
   if (options.groups?.length) args.push('-groups', options.groups.join(':'));
   if (options.ciphersuites?.length) args.push('-ciphersuites', options.ciphersuites.join(':'));
+  if (options.cipher?.length) args.push('-cipher', options.cipher.join(':'));
+  if (options.sigalgs?.length) args.push('-sigalgs', options.sigalgs.join(':'));
+  if (options.noTicket) args.push('-no_ticket');
   if (options.alpn?.length) args.push('-alpn', options.alpn.join(','));
   if (options.verifyClient) {
     const v = options.verifyClient;
@@ -114,6 +157,7 @@ export async function startOpenSslServer(options: OpenSslServerOptions): Promise
     port = Number(m[2]);
   } catch (err) {
     await proc.stop();
+    removeTemp();
     throw err;
   }
 
@@ -131,6 +175,9 @@ export async function startOpenSslServer(options: OpenSslServerOptions): Promise
     write(data) {
       proc.stdin.write(data);
     },
-    stop: () => proc.stop(),
+    stop: async () => {
+      await proc.stop();
+      removeTemp();
+    },
   };
 }
