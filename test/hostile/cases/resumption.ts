@@ -4,13 +4,13 @@
  */
 import { utf8 } from '../../../src/codec.js';
 import { ExtensionType as ET } from '../../../src/handshake/constants.js';
-import type { SessionStore, StoredSession } from '../../../src/handshake/session.js';
+import type { SessionStore, StoredSession, StoredSession13 } from '../../../src/handshake/session.js';
 import { ext, type ScriptedPeer } from '../../peers/scripted-server.js';
 import { closeCleanly, type HostileCase } from '../harness.js';
 
 const PSK = new Uint8Array(32).fill(0x5c);
 
-function ticket(over: Partial<StoredSession> = {}): StoredSession {
+function ticket(over: Partial<StoredSession13> = {}): StoredSession13 {
   return {
     serverName: 'localhost',
     cipherSuite: 'TLS_AES_128_GCM_SHA256',
@@ -39,7 +39,7 @@ function storeWith(session: StoredSession): SessionStore {
   };
 }
 
-const withTicket = (over: Partial<StoredSession> = {}, extra: object = {}) => () => ({ sessions: storeWith(ticket(over)), ...extra });
+const withTicket = (over: Partial<StoredSession13> = {}, extra: object = {}) => () => ({ sessions: storeWith(ticket(over)), ...extra });
 
 /** ServerHello accepting the PSK, then EncryptedExtensions `exts`. */
 async function resumed(p: ScriptedPeer, exts: Parameters<ScriptedPeer['buildEncryptedExtensions']>[0] = []): Promise<Uint8Array> {
