@@ -31,6 +31,7 @@ import type * as net from 'node:net';
 import { concat, utf8, Writer } from '../../src/codec.js';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import type { AeadKey, GroupName, KeyShare, SignatureAlgorithm } from '../../src/crypto/provider.js';
+import { AlertDescription, alertName } from '../../src/errors.js';
 import {
   ContentType,
   ExtensionType as ET,
@@ -287,6 +288,30 @@ export class ScriptedPeer12 extends ScriptedPeer {
     const opened = await this.readKeys12.open(header, rec.content);
     if (!opened) return { ...rec, innerType: -1, encrypted: true };
     return { type: rec.type, version: rec.version, innerType: opened.type, content: opened.content, encrypted: true };
+  }
+
+  /** no_renegotiation warnings the client sent (its answers to HelloRequest, RFC 5746 §4.2). */
+  clientWarnings = 0;
+
+  /**
+   * As the TLS 1.3 peer's: the first alert the client sent after the script,
+   * null when it closed without one; no_renegotiation warnings are counted
+   * in `clientWarnings` and passed over.
+   */
+  override async clientAlert(timeoutMs = 3000): Promise<string | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rec = await this.readRecord(Math.max(1, deadline - Date.now()));
+      if (rec === null) return null;
+      if (rec === 'timeout') return 'timeout';
+      if (rec.innerType === -1) return 'undecryptable';
+      if (rec.innerType !== ContentType.alert) continue;
+      if (rec.content[0] === 1 && rec.content[1] === AlertDescription.no_renegotiation) {
+        this.clientWarnings++;
+        continue;
+      }
+      return alertName(rec.content[1] ?? -1);
+    }
   }
 
   /** Our ChangeCipherSpec (RFC 5246 §7.1), then our write keys. */

@@ -1,0 +1,7 @@
+/**
+ * The hostile-server catalogue for TLS 1.2 (docs/hostile.md lists every case).
+ */
+import { tls12AuthCases, tls12HelloCases } from './cases/tls12-hello.js';
+import { catalogue } from './harness.js';
+
+catalogue([...tls12HelloCases, ...tls12AuthCases]);
