@@ -8,7 +8,7 @@
  * ServerHello, [NewSessionTicket] ChangeCipherSpec Finished; ours. The
  * object is dropped when the handshake ends, leaving a Tls12Traffic.
  */
-import { concat, constantTimeEqual } from '../codec.js';
+import { concat, constantTimeEqual, Reader } from '../codec.js';
 import { parseSpki } from '../crypto/der.js';
 import type { GroupName, HashFunction } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
@@ -228,12 +228,14 @@ export class Tls12Handshake implements Handshake {
           // RFC 8449 §4: in TLS 1.2 the limit is the plaintext, at most 2^14.
           peerLimit = Math.min(decodeRecordSizeLimit(e.data), MAX_PLAINTEXT);
           break;
-        case ET.ec_point_formats:
-          // RFC 8422 §5.2: if sent, it must allow the uncompressed form.
-          if (e.data.length < 2 || e.data[0] !== e.data.length - 1 || !e.data.subarray(1).includes(0)) {
-            throw new TlsError('ILLEGAL_PARAMETER', 'ec_point_formats without the uncompressed format');
-          }
+        case ET.ec_point_formats: {
+          // RFC 8422 §5.2: ec_point_format_list<1..2^8-1> (a bad length is decode_error), with the uncompressed form.
+          const r = new Reader(e.data, 'ec_point_formats');
+          const formats = r.vec(1, 1);
+          r.end();
+          if (!formats.includes(0)) throw new TlsError('ILLEGAL_PARAMETER', 'ec_point_formats without the uncompressed format');
           break;
+        }
         case ET.server_name:
           expectEmpty(e.data, 'server_name');
           break;

@@ -393,6 +393,20 @@ const extensions: HostileCase[] = [
     script: (p) => serverHello(p, { ecPointFormats: Uint8Array.of(1, 1) }),
   }),
   case12({
+    name: 'TLS 1.2: ec_point_formats whose list length disagrees with the extension',
+    rfc: 'RFC 8422 §5.2, RFC 5246 §7.2.2',
+    code: 'DECODE_ERROR',
+    alert: 'decode_error',
+    script: (p) => serverHello(p, { ecPointFormats: Uint8Array.of(2, 0) }),
+  }),
+  case12({
+    name: 'TLS 1.2: ec_point_formats with an empty list',
+    rfc: 'RFC 8422 §5.2',
+    code: 'DECODE_ERROR',
+    alert: 'decode_error',
+    script: (p) => serverHello(p, { ecPointFormats: Uint8Array.of(0) }),
+  }),
+  case12({
     name: 'TLS 1.2: ec_point_formats absent is accepted',
     rfc: 'RFC 8422 §5.2',
     code: 'OK',
