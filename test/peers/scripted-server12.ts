@@ -305,6 +305,7 @@ export class ScriptedPeer12 extends ScriptedPeer {
       if (rec === null) return null;
       if (rec === 'timeout') return 'timeout';
       if (rec.innerType === -1) return 'undecryptable';
+      if (rec.innerType === ContentType.handshake && !rec.encrypted) await this.followClientFlight(rec.content);
       if (rec.innerType !== ContentType.alert) continue;
       if (rec.content[0] === 1 && rec.content[1] === AlertDescription.no_renegotiation) {
         this.clientWarnings++;
@@ -512,16 +513,9 @@ export class ScriptedPeer12 extends ScriptedPeer {
           flight.certificates = decodeCertificate12(body);
           this.transcript.push(msg);
           break;
-        case HT.client_key_exchange: {
-          if (!this.share) throw new Error('scripted server 1.2: ClientKeyExchange without our ServerKeyExchange');
-          const pre = await this.share.agree(decodeClientKeyExchange(body));
-          this.transcript.push(msg);
-          this.master12 = this.ems
-            ? extendedMasterSecret(this.hash, pre, this.transcriptHash())
-            : masterSecret12(this.hash, pre, this.clientRandom, this.serverRandom);
-          await this.deriveKeys12();
+        case HT.client_key_exchange:
+          await this.onClientKeyExchange(msg);
           break;
-        }
         case HT.certificate_verify: {
           const cv = decodeCertificateVerify(body);
           const scheme = schemeByCode(cv.scheme);
@@ -546,6 +540,31 @@ export class ScriptedPeer12 extends ScriptedPeer {
         default:
           throw new Error(`scripted server 1.2: unexpected client message ${msg[0]}`);
       }
+    }
+  }
+
+  /** ClientKeyExchange: the pre-master secret, the master secret (RFC 7627 §4 with EMS, else RFC 5246 §8.1), the keys. */
+  private async onClientKeyExchange(msg: Uint8Array): Promise<void> {
+    if (!this.share) throw new Error('scripted server 1.2: ClientKeyExchange without our ServerKeyExchange');
+    const pre = await this.share.agree(decodeClientKeyExchange(msg.subarray(4)));
+    this.transcript.push(msg);
+    this.master12 = this.ems
+      ? extendedMasterSecret(this.hash, pre, this.transcriptHash())
+      : masterSecret12(this.hash, pre, this.clientRandom, this.serverRandom);
+    await this.deriveKeys12();
+  }
+
+  /**
+   * A plaintext handshake record of a client flight the script did not read
+   * (clientAlert() meets it): followed, so that the records after the
+   * client's ChangeCipherSpec decrypt.
+   */
+  private async followClientFlight(content: Uint8Array): Promise<void> {
+    for (let i = 0; i + 4 <= content.length; ) {
+      const msg = content.subarray(i, i + 4 + ((content[i + 1]! << 16) | (content[i + 2]! << 8) | content[i + 3]!));
+      i += msg.length;
+      if (msg[0] === HT.client_key_exchange && this.share && !this.master12) await this.onClientKeyExchange(msg);
+      else this.transcript.push(msg);
     }
   }
 
