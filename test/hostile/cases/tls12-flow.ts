@@ -437,6 +437,52 @@ const records: HostileCase[] = [
     },
   }),
   case12({
+    name: 'TLS 1.2 record: zero-length plaintext handshake record',
+    rfc: 'RFC 5246 §6.2.1',
+    code: 'UNEXPECTED_MESSAGE',
+    alert: 'unexpected_message',
+    async script(p) {
+      await p.readClientHello();
+      await p.send(await p.buildServerHello12());
+      p.write(rawRecord(CT.handshake, new Uint8Array(0)));
+    },
+  }),
+  case12({
+    name: 'TLS 1.2 record: zero-length protected handshake record before Finished',
+    rfc: 'RFC 5246 §6.2.1',
+    code: 'UNEXPECTED_MESSAGE',
+    alert: 'unexpected_message',
+    async script(p) {
+      await toClientFinished(p);
+      await p.changeCipherSpec();
+      p.write(await p.sealRecord(CT.handshake, new Uint8Array(0)));
+    },
+  }),
+  case12({
+    name: 'TLS 1.2 record: zero-length protected alert record',
+    rfc: 'RFC 5246 §6.2.1, §7.2',
+    code: 'DECODE_ERROR',
+    alert: 'decode_error',
+    phase: 'post',
+    async script(p) {
+      await connected12(p);
+      p.write(await p.sealRecord(CT.alert, new Uint8Array(0)));
+    },
+  }),
+  case12({
+    name: 'TLS 1.2 record: zero-length application data is accepted',
+    rfc: 'RFC 5246 §6.2.1',
+    code: 'OK',
+    alert: null,
+    async script(p) {
+      await connected12(p);
+      await p.sendAppData(new Uint8Array(0));
+      await p.sendAppData('after nothing');
+      await closeCleanly(p);
+    },
+    check: expectData('after nothing'),
+  }),
+  case12({
     name: 'TLS 1.2 record: protected record with version 0x0301',
     rfc: 'RFC 5246 §6.2.1, §E.1',
     code: 'PROTOCOL_VERSION',
