@@ -1,5 +1,5 @@
 /**
- * `openssl s_server -tls1_3` on 127.0.0.1, on a port the kernel picks.
+ * `openssl s_server -tls1_3` (or `-tls1_2`) on 127.0.0.1, on a port the kernel picks.
  *
  * Modes:
  *  - 'rev'   (default) every line the client sends comes back reversed
@@ -34,6 +34,10 @@ export interface OpenSslServerOptions {
   groups?: readonly string[];
   /** TLS 1.3 suites, e.g. ['TLS_AES_128_GCM_SHA256'] (-ciphersuites). */
   ciphersuites?: readonly string[];
+  /** The one protocol version served: -tls1_3 (default) or -tls1_2. */
+  version?: 'TLSv1.2' | 'TLSv1.3';
+  /** TLS 1.2 suites in OpenSSL's names, e.g. ['ECDHE-RSA-CHACHA20-POLY1305'] (-cipher). */
+  ciphers?: readonly string[];
   /** Protocols to accept (-alpn). */
   alpn?: readonly string[];
   /**
@@ -82,10 +86,11 @@ export async function startOpenSslServer(options: OpenSslServerOptions): Promise
   if (!cert || !key) throw new Error('startOpenSslServer: need `fixture` or `cert` + `key`');
 
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  const args = ['s_server', '-tls1_3', '-accept', `${hostPart}:0`, '-cert', cert, '-key', key];
+  const args = ['s_server', options.version === 'TLSv1.2' ? '-tls1_2' : '-tls1_3', '-accept', `${hostPart}:0`, '-cert', cert, '-key', key];
   if (chain) args.push('-cert_chain', chain);
   if (options.groups?.length) args.push('-groups', options.groups.join(':'));
   if (options.ciphersuites?.length) args.push('-ciphersuites', options.ciphersuites.join(':'));
+  if (options.ciphers?.length) args.push('-cipher', options.ciphers.join(':'));
   if (options.alpn?.length) args.push('-alpn', options.alpn.join(','));
   if (options.verifyClient) {
     const v = options.verifyClient;
