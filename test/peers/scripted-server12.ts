@@ -274,15 +274,15 @@ export class ScriptedPeer12 extends ScriptedPeer {
   override async readRecord(timeoutMs = 5000): Promise<ClientRecord | null | 'timeout'> {
     const rec = await super.readRecord(timeoutMs);
     if (rec === null || rec === 'timeout') return rec;
-    if (rec.type === ContentType.change_cipher_spec) {
+    // Before its keys exist (its ClientKeyExchange, or our resuming ServerHello) it can only be
+    // TLS 1.3's compatibility ChangeCipherSpec (RFC 8446 §D.4), sent with early data.
+    if (rec.type === ContentType.change_cipher_spec && this.nextRead) {
       this.clientCcsSeen = true;
-      if (this.nextRead) {
-        this.readKeys12 = this.nextRead;
-        this.nextRead = null;
-      }
+      this.readKeys12 = this.nextRead;
+      this.nextRead = null;
       return rec;
     }
-    if (!this.clientCcsSeen) return rec;
+    if (!this.clientCcsSeen || rec.type === ContentType.change_cipher_spec) return rec;
     if (!this.readKeys12) return { ...rec, innerType: -1, encrypted: true };
     const header = rawRecord(rec.type, new Uint8Array(0), rec.version, rec.content.length);
     const opened = await this.readKeys12.open(header, rec.content);
@@ -482,11 +482,6 @@ export class ScriptedPeer12 extends ScriptedPeer {
     const kb = keyBlock12(this.hash, this.master12!, this.clientRandom, this.serverRandom, s.keyLength, s.fixedIvLength);
     this.nextWrite = new PeerKeys12(await nobleProvider.aead(s.aead, kb.serverKey), kb.serverIv, s.explicitNonceLength);
     this.nextRead = new PeerKeys12(await nobleProvider.aead(s.aead, kb.clientKey), kb.clientIv, s.explicitNonceLength);
-    // The client's ChangeCipherSpec may already have been read (its alert follows it).
-    if (this.clientCcsSeen && !this.readKeys12) {
-      this.readKeys12 = this.nextRead;
-      this.nextRead = null;
-    }
   }
 
   /** RFC 5705 §4 (with RFC 7627 §5.4): what the client's exporter must give. */
