@@ -151,6 +151,13 @@ export class Tls12Handshake implements Handshake {
   async onServerHello(sh: ServerHello, msg: HandshakeMessage): Promise<void> {
     const ctx = this.ctx;
     const cfg = this.wire.config;
+    if (ctx.earlyData.offered) {
+      // RFC 8446 §D.3: a client that attempted 0-RTT MUST fail on a TLS 1.2 ServerHello (such a server
+      // cannot skip the early data). The alert goes in clear, where a TLS 1.2 server can read it.
+      ctx.earlyData.offered = false;
+      await this.wire.writeJob(async () => this.wire.setWriteCipher(null));
+      throw new TlsError('PROTOCOL_VERSION', 'TLS 1.2 ServerHello after we attempted 0-RTT (RFC 8446 §D.3)');
+    }
     const suite = cfg.tls12CipherSuites?.find((s) => s.code === sh.cipherSuite);
     if (!suite) throw new TlsError('ILLEGAL_PARAMETER', `server chose cipher suite 0x${sh.cipherSuite.toString(16)} we did not offer for TLS 1.2`);
     if (sh.compression !== 0) throw new TlsError('ILLEGAL_PARAMETER', 'non-null compression method');
@@ -163,11 +170,6 @@ export class Tls12Handshake implements Handshake {
     ctx.transcript.start(this.hash);
     this.add(msg.raw);
     ctx.keyShares = []; // TLS 1.3 shares: not used in TLS 1.2
-    if (ctx.earlyData.offered) {
-      // 0-RTT keys were installed for a TLS 1.3 answer; TLS 1.2 starts in plaintext again.
-      ctx.earlyData.offered = false;
-      await this.wire.writeJob(async () => this.wire.setWriteCipher(null));
-    }
 
     // RFC 5077 §3.4, RFC 5246 §7.4.1.3: echoing our session ID resumes the offered session.
     const session = ctx.session12;

@@ -17,6 +17,7 @@ import {
 } from '../../../src/handshake/constants.js';
 import { handshakeMessage, encodeCertificate } from '../../../src/handshake/messages.js';
 import { RSA_SIGN } from '../../../src/handshake/messages12.js';
+import type { SessionStore, StoredSession13 } from '../../../src/handshake/session.js';
 import { loadCert } from '../../peers/fixtures.js';
 import { ext, u16 } from '../../peers/scripted-server.js';
 import type { ScriptedPeer12, ServerHello12Options } from '../../peers/scripted-server12.js';
@@ -71,6 +72,31 @@ function skeOk(name: string, rfc: string, o: Parameters<ScriptedPeer12['buildSer
 }
 
 const P256_POINT_LENGTH = 65;
+
+/** Client options holding a TLS 1.3 ticket (its PSK unknown to the TLS 1.2 server), with 0-RTT if `early`. */
+const withTicket13 = (early: boolean) => () => {
+  let s: StoredSession13 | undefined = {
+    serverName: 'localhost',
+    cipherSuite: 'TLS_AES_128_GCM_SHA256',
+    psk: new Uint8Array(32).fill(0x13),
+    ticket: utf8('a TLS 1.3 ticket'),
+    ageAdd: 7,
+    lifetime: 3600,
+    receivedAt: Date.now() - 1000,
+    maxEarlyData: early ? 1024 : 0,
+    alpn: null,
+  };
+  const sessions: SessionStore = {
+    get: () => {
+      const out = s;
+      s = undefined;
+      return out;
+    },
+    put: () => undefined,
+    delete: () => undefined,
+  };
+  return early ? { sessions, earlyData: true, initialData: utf8('0-RTT request') } : { sessions };
+};
 
 const version: HostileCase[] = [
   case12({
@@ -144,6 +170,38 @@ const version: HostileCase[] = [
     client: ONLY12,
     script: (p) => connectedSends(p, 'no 1.3 offered', { serverHello: { random: sentinel(DOWNGRADE_TLS11) } }),
     check: expectData('no 1.3 offered'),
+  }),
+  case12({
+    name: 'TLS 1.2: ServerHello after the client attempted 0-RTT',
+    rfc: 'RFC 8446 §D.3',
+    code: 'PROTOCOL_VERSION',
+    alert: 'protocol_version',
+    client: withTicket13(true),
+    async script(p) {
+      await p.readClientHello();
+      if (!p.clientHello!.extensionTypes.includes(ET.early_data)) throw new Error('the client did not offer early data');
+      await p.send(await p.buildServerHello12());
+    },
+  }),
+  case12({
+    name: 'TLS 1.2: a TLS 1.3 ticket offered without 0-RTT, answered with a full TLS 1.2 handshake',
+    rfc: 'RFC 8446 §D.1',
+    code: 'OK',
+    alert: null,
+    client: withTicket13(false),
+    async script(p) {
+      await p.readClientHello();
+      if (!p.clientHello!.extensionTypes.includes(ET.pre_shared_key)) throw new Error('the client offered no PSK');
+      await p.serverHelloFlight12();
+      await p.readClientFinished12();
+      await p.finishHandshake12();
+      await p.sendAppData('psk ignored');
+      await closeCleanly(p);
+    },
+    check(o) {
+      expectData('psk ignored')(o);
+      if (o.info?.version !== 'TLSv1.2' || o.info.resumed) throw new Error('not a full TLS 1.2 handshake');
+    },
   }),
   case12({
     name: 'TLS 1.2: ServerHello version 0x0302 (TLS 1.1)',
