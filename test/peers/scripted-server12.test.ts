@@ -131,6 +131,35 @@ describe('scripted server, TLS 1.2 played straight', () => {
     expect(result.certificateVerified).toBe(true);
   });
 
+  for (const [label, schemes, want] of [
+    ['rsa_pss_rsae_sha256', [0x0804], 0x0804],
+    ['rsa_pkcs1_sha256, TLS 1.2 only', [0x0401], 0x0401],
+  ] as const) {
+    it(`client certificate (RSA, ${label}): CertificateVerify verifies at the server`, async () => {
+      const client = loadCert('client-rsa2048');
+      let scheme = -1;
+      const job = server.next(
+        async (peer) => {
+          const p = as12(peer);
+          const flight = await p.handshake12({ certificateRequest: { schemes: [...schemes] } });
+          const cv = p.transcript.find((m) => m[0] === 15);
+          scheme = cv ? (cv[4]! << 8) | cv[5]! : -1;
+          await p.sendAlert('close_notify', 1);
+          p.end();
+          return flight;
+        },
+        { create: ScriptedPeer12.create, random: seededRandom(`s12:mtls-rsa:${label}`) },
+      );
+      const conn = await connect({ ...base(`mtls-rsa ${label}`), clientCertificate: { chain: client.chain, key: client.key } });
+      expect(conn.info.clientCertificateSent).toBe(true);
+      await readAll(conn);
+      await conn.close();
+      const { result } = await job;
+      expect(result.certificateVerified).toBe(true);
+      expect(scheme).toBe(want);
+    });
+  }
+
   it('CertificateRequest without a client certificate: an empty Certificate, no CertificateVerify', async () => {
     const job = server.next(
       async (peer) => {
