@@ -8,7 +8,7 @@
  * ServerHello, [NewSessionTicket] ChangeCipherSpec Finished; ours. The
  * object is dropped when the handshake ends, leaving a Tls12Traffic.
  */
-import { concat, constantTimeEqual } from '../codec.js';
+import { concat, constantTimeEqual, Reader } from '../codec.js';
 import { parseSpki } from '../crypto/der.js';
 import type { GroupName, HashFunction } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
@@ -151,6 +151,13 @@ export class Tls12Handshake implements Handshake {
   async onServerHello(sh: ServerHello, msg: HandshakeMessage): Promise<void> {
     const ctx = this.ctx;
     const cfg = this.wire.config;
+    if (ctx.earlyData.offered) {
+      // RFC 8446 §D.3: a client that attempted 0-RTT MUST fail on a TLS 1.2 ServerHello (such a server
+      // cannot skip the early data). The alert goes in clear, where a TLS 1.2 server can read it.
+      ctx.earlyData.offered = false;
+      await this.wire.writeJob(async () => this.wire.setWriteCipher(null));
+      throw new TlsError('PROTOCOL_VERSION', 'TLS 1.2 ServerHello after we attempted 0-RTT (RFC 8446 §D.3)');
+    }
     const suite = cfg.tls12CipherSuites?.find((s) => s.code === sh.cipherSuite);
     if (!suite) throw new TlsError('ILLEGAL_PARAMETER', `server chose cipher suite 0x${sh.cipherSuite.toString(16)} we did not offer for TLS 1.2`);
     if (sh.compression !== 0) throw new TlsError('ILLEGAL_PARAMETER', 'non-null compression method');
@@ -163,11 +170,6 @@ export class Tls12Handshake implements Handshake {
     ctx.transcript.start(this.hash);
     this.add(msg.raw);
     ctx.keyShares = []; // TLS 1.3 shares: not used in TLS 1.2
-    if (ctx.earlyData.offered) {
-      // 0-RTT keys were installed for a TLS 1.3 answer; TLS 1.2 starts in plaintext again.
-      ctx.earlyData.offered = false;
-      await this.wire.writeJob(async () => this.wire.setWriteCipher(null));
-    }
 
     // RFC 5077 §3.4, RFC 5246 §7.4.1.3: echoing our session ID resumes the offered session.
     const session = ctx.session12;
@@ -228,12 +230,14 @@ export class Tls12Handshake implements Handshake {
           // RFC 8449 §4: in TLS 1.2 the limit is the plaintext, at most 2^14.
           peerLimit = Math.min(decodeRecordSizeLimit(e.data), MAX_PLAINTEXT);
           break;
-        case ET.ec_point_formats:
-          // RFC 8422 §5.2: if sent, it must allow the uncompressed form.
-          if (e.data.length < 2 || e.data[0] !== e.data.length - 1 || !e.data.subarray(1).includes(0)) {
-            throw new TlsError('ILLEGAL_PARAMETER', 'ec_point_formats without the uncompressed format');
-          }
+        case ET.ec_point_formats: {
+          // RFC 8422 §5.2: ec_point_format_list<1..2^8-1> (a bad length is decode_error), with the uncompressed form.
+          const r = new Reader(e.data, 'ec_point_formats');
+          const formats = r.vec(1, 1);
+          r.end();
+          if (!formats.includes(0)) throw new TlsError('ILLEGAL_PARAMETER', 'ec_point_formats without the uncompressed format');
           break;
+        }
         case ET.server_name:
           expectEmpty(e.data, 'server_name');
           break;

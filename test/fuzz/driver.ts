@@ -13,10 +13,19 @@ import { nobleProvider } from '../../src/crypto/noble.js';
 import type { RandomSource } from '../../src/crypto/provider.js';
 import { TlsError } from '../../src/errors.js';
 import { ClientConnection, type ClientConfig, type ConnectionInfo } from '../../src/handshake/client.js';
-import { CIPHER_SUITES, ContentType as CT, SIGNATURE_SCHEMES, type CipherSuite } from '../../src/handshake/constants.js';
+import type { TlsVersion } from '../../src/handshake/config.js';
+import {
+  CIPHER_SUITES,
+  ContentType as CT,
+  SIGNATURE_SCHEMES,
+  TLS12_CIPHER_SUITES,
+  type CipherSuite,
+  type Tls12CipherSuite,
+} from '../../src/handshake/constants.js';
 import { trafficKeys } from '../../src/handshake/key-schedule.js';
 import { spkiOfCertificate } from '../../src/verify/cert.js';
 import { PeerKeys, rawRecord } from '../peers/scripted-server.js';
+import { PeerKeys12 } from '../peers/scripted-server12.js';
 
 export const FUZZ_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const CORPUS_DIR = path.join(FUZZ_DIR, 'corpus');
@@ -27,6 +36,8 @@ export interface ClientKnobs {
   groups: ClientConfig['groups'];
   keyShareGroups: ClientConfig['keyShareGroups'];
   alpn: string[];
+  /** TLS 1.2 offered too ('also') or alone ('only'); absent: TLS 1.3 only, as the first flights were recorded. */
+  tls12?: 'also' | 'only';
 }
 
 /** A server's bytes, recorded from a real server with injected client randomness. */
@@ -43,7 +54,7 @@ export interface RecordedFlight {
   /** The server's bytes, one entry per TCP read (hex). */
   server: string[];
   /** What the replay must end with. */
-  expect: { cipherSuite: string; group: string; data: string; helloRetryRequest: boolean };
+  expect: { cipherSuite: string; group: string; data: string; helloRetryRequest: boolean; version?: TlsVersion };
 }
 
 export const FIXED_NOW = 1_800_000_000_000;
@@ -74,7 +85,8 @@ export function coreConfig(knobs: ClientKnobs, random: RandomSource, extra: Part
     serverName: 'localhost',
     provider: nobleProvider,
     random,
-    cipherSuites: CIPHER_SUITES,
+    cipherSuites: knobs.tls12 === 'only' ? [] : CIPHER_SUITES,
+    tls12CipherSuites: knobs.tls12 ? TLS12_CIPHER_SUITES : undefined,
     groups: knobs.groups,
     keyShareGroups: knobs.keyShareGroups,
     signatureSchemes: SIGNATURE_SCHEMES,
@@ -195,11 +207,14 @@ export function splitRecords(bytes: Uint8Array): WireRecord[] {
 
 /**
  * A server flight as the plaintext it carries: the unprotected handshake
- * bytes (HelloRetryRequest, ServerHello), the handshake-key messages
- * (EncryptedExtensions .. Finished), and the application-key records.
+ * bytes (HelloRetryRequest, ServerHello; in TLS 1.2 ServerHello ..
+ * ServerHelloDone and NewSessionTicket), the handshake-key messages
+ * (EncryptedExtensions .. Finished; in TLS 1.2 Finished), and the
+ * application-key records. TLS 1.2 has one key for all protected records.
  */
 export interface OpenedFlight {
-  suite: CipherSuite;
+  version: TlsVersion;
+  suite: CipherSuite | Tls12CipherSuite;
   plainHandshake: Uint8Array;
   /** Unprotected records that are not handshake (change_cipher_spec), with their position. */
   ccsAfterPlain: boolean;
@@ -207,6 +222,8 @@ export interface OpenedFlight {
   app: Array<{ type: number; content: Uint8Array }>;
   serverHsSecret: Uint8Array;
   serverAppSecret: Uint8Array;
+  /** TLS 1.2: server_write_key and server_write_IV (RFC 5246 §6.3). */
+  serverKey12?: { key: Uint8Array; iv: Uint8Array };
 }
 
 async function keysFor(suite: CipherSuite, secret: Uint8Array): Promise<PeerKeys> {
@@ -215,10 +232,40 @@ async function keysFor(suite: CipherSuite, secret: Uint8Array): Promise<PeerKeys
   return new PeerKeys(await nobleProvider.aead(suite.aead, key), iv);
 }
 
+async function keys12(suite: Tls12CipherSuite, k: { key: Uint8Array; iv: Uint8Array }): Promise<PeerKeys12> {
+  return new PeerKeys12(await nobleProvider.aead(suite.aead, k.key), k.iv, suite.explicitNonceLength);
+}
+
+/** TLS 1.2: plaintext handshake records up to the ChangeCipherSpec, then everything under the server write key. */
+async function openFlight12(flight: RecordedFlight, run: CoreRun): Promise<OpenedFlight> {
+  const suite = TLS12_CIPHER_SUITES.find((s) => s.name === run.info!.cipherSuite)!;
+  const serverKey12 = { key: run.trace.get('server_write_key')!, iv: run.trace.get('server_write_iv')! };
+  const keys = await keys12(suite, serverKey12);
+  const plain: Uint8Array[] = [];
+  const hs: Uint8Array[] = [];
+  const app: OpenedFlight['app'] = [];
+  let ccs = false;
+  for (const rec of splitRecords(serverBytes(flight))) {
+    if (!ccs) {
+      if (rec.type === CT.change_cipher_spec) ccs = true;
+      else if (rec.type === CT.handshake) plain.push(rec.body);
+      else throw new Error(`openFlight: unexpected record ${rec.type} before the ChangeCipherSpec`);
+      continue;
+    }
+    const o = await keys.open(rawRecord(rec.type, new Uint8Array(0), rec.version, rec.body.length), rec.body);
+    if (!o) throw new Error('openFlight: TLS 1.2 record does not decrypt');
+    if (o.type === CT.handshake && app.length === 0) hs.push(o.content);
+    else app.push(o);
+  }
+  const none = new Uint8Array(0);
+  return { version: 'TLSv1.2', suite, plainHandshake: concat(...plain), ccsAfterPlain: ccs, handshake: concat(...hs), app, serverHsSecret: none, serverAppSecret: none, serverKey12 };
+}
+
 /** Replays `flight` once and decrypts what the server sent with the secrets the client derived. */
 export async function openFlight(flight: RecordedFlight): Promise<OpenedFlight> {
   const run = await runCore(flight, flight.server.map(fromHex));
   if (!run.info) throw new Error(`corpus ${flight.name} does not replay: ${run.error?.toDebugString() ?? String(run.foreign)}`);
+  if (run.info.version === 'TLSv1.2') return openFlight12(flight, run);
   const suite = CIPHER_SUITES.find((s) => s.name === run.info!.cipherSuite)!;
   const sHs = run.trace.get('server_handshake_traffic_secret')!;
   const sAp = run.trace.get('server_application_traffic_secret_0')!;
@@ -248,7 +295,7 @@ export async function openFlight(flight: RecordedFlight): Promise<OpenedFlight> 
       }
     }
   }
-  return { suite, plainHandshake: concat(...plain), ccsAfterPlain: ccs, handshake: concat(...hs), app, serverHsSecret: sHs, serverAppSecret: sAp };
+  return { version: 'TLSv1.3', suite, plainHandshake: concat(...plain), ccsAfterPlain: ccs, handshake: concat(...hs), app, serverHsSecret: sHs, serverAppSecret: sAp };
 }
 
 function lastMessageType(stream: Uint8Array): number {
@@ -294,11 +341,18 @@ export async function closeFlight(o: OpenedFlight, r: Reframe = {}): Promise<Uin
     out.push(rawRecord(CT.handshake, part));
   }
   if (o.ccsAfterPlain) out.push(rawRecord(CT.change_cipher_spec, Uint8Array.of(1)));
-  const hsKeys = await keysFor(o.suite, o.serverHsSecret);
+  if (o.version === 'TLSv1.2') {
+    // RFC 5246 §6.2.3.3: Finished and what follows under one key, one sequence.
+    const keys = await keys12(o.suite as Tls12CipherSuite, o.serverKey12!);
+    for (const part of cut(r.handshake ?? o.handshake, r.handshakeSizes ?? [16384])) out.push(await keys.seal(CT.handshake, part));
+    for (const rec of r.app ?? o.app) out.push(await keys.seal(rec.type, rec.content));
+    return concat(...out);
+  }
+  const hsKeys = await keysFor(o.suite as CipherSuite, o.serverHsSecret);
   for (const part of cut(r.handshake ?? o.handshake, r.handshakeSizes ?? [16384])) {
     out.push(await seal(hsKeys, CT.handshake, part));
   }
-  const apKeys = await keysFor(o.suite, o.serverAppSecret);
+  const apKeys = await keysFor(o.suite as CipherSuite, o.serverAppSecret);
   for (const rec of r.app ?? o.app) out.push(await seal(apKeys, rec.type, rec.content));
   return concat(...out);
 }

@@ -49,7 +49,13 @@ export async function recordFlight(spec: RecordSpec): Promise<RecordedFlight> {
             if (data === spec.expectData) void core.close();
           },
           handshakeComplete: (i) => {
-            info = { cipherSuite: i.cipherSuite, group: i.group, data: spec.expectData, helloRetryRequest: i.helloRetryRequest };
+            info = {
+              cipherSuite: i.cipherSuite,
+              group: i.group,
+              data: spec.expectData,
+              helloRetryRequest: i.helloRetryRequest,
+              ...(i.version === 'TLSv1.2' ? { version: i.version } : {}),
+            };
             void core.write(utf8(spec.clientData));
           },
           peerClosed: () => {
@@ -99,7 +105,7 @@ export function saveFlight(flight: RecordedFlight): string {
   return file;
 }
 
-/** The corpus: flights from OpenSSL and Node, covering HRR, every suite and key type. */
+/** The corpus: flights from OpenSSL and Node, covering HRR, every suite and key type, and TLS 1.2. */
 export const CORPUS_SPECS: RecordSpec[] = [
   {
     name: 'openssl-p256-x25519',
@@ -127,6 +133,24 @@ export const CORPUS_SPECS: RecordSpec[] = [
     client: { groups: ['x25519'], keyShareGroups: ['x25519'], alpn: ['http/1.1'] },
     clientData: 'abc\n',
     expectData: 'cba\n',
+  },
+  {
+    // TLS 1.3 and 1.2 offered to a TLS 1.2-only server: no downgrade sentinel, since OpenSSL was told 1.2 is its newest.
+    name: 'openssl-tls12-p256-aes128',
+    server: { kind: 'openssl', options: { fixture: 'server-p256', protocol: 'tls1.2' } },
+    client: { groups: ['x25519', 'secp256r1'], keyShareGroups: ['x25519'], alpn: [], tls12: 'also' },
+    clientData: 'twelve\n',
+    expectData: 'evlewt\n',
+  },
+  {
+    name: 'openssl-tls12-rsa-chacha-alpn',
+    server: {
+      kind: 'openssl',
+      options: { fixture: 'server-rsa2048', protocol: 'tls1.2', cipher: ['ECDHE-RSA-CHACHA20-POLY1305'], groups: ['P-256'], alpn: ['http/1.1'] },
+    },
+    client: { groups: ['x25519', 'secp256r1'], keyShareGroups: ['x25519'], alpn: ['http/1.1'], tls12: 'only' },
+    clientData: 'chacha\n',
+    expectData: 'ahcahc\n',
   },
   {
     name: 'node-rsa-aes128',

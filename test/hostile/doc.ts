@@ -11,6 +11,10 @@ import { postHandshakeCases } from './cases/post-handshake.js';
 import { recordCases } from './cases/records.js';
 import { resumptionCases } from './cases/resumption.js';
 import { serverHelloCases } from './cases/server-hello.js';
+import { tls12AfterCases, tls12FlowCases } from './cases/tls12-flow.js';
+import { tls12AuthCases, tls12HelloCases } from './cases/tls12-hello.js';
+import { tls12LengthCases } from './cases/tls12-lengths.js';
+import { tls12OrderCases } from './cases/tls12-order.js';
 import { transportCases } from './cases/transport.js';
 import type { HostileCase } from './harness.js';
 
@@ -26,19 +30,20 @@ const alert = (c: HostileCase): string => (c.code === 'OK' ? '—' : c.alert ? `
 const where = (c: HostileCase): string => (c.code === 'OK' ? '—' : c.phase === 'post' ? 'after connect' : 'connect() rejects');
 const esc = (s: string) => s.replace(/\|/g, '\\|');
 
-function table(cases: readonly HostileCase[], start: number): string[] {
-  const out = ['| # | Server does | RFC 8446 / rule | puretls fails with | Alert sent | Where |', '|---|---|---|---|---|---|'];
+function table(cases: readonly HostileCase[], start: number, rule = 'RFC 8446 / rule'): string[] {
+  const out = [`| # | Server does | ${rule} | puretls fails with | Alert sent | Where |`, '|---|---|---|---|---|---|'];
   cases.forEach((c, i) => out.push(`| ${start + i} | ${esc(c.name)} | ${esc(c.rfc)} | ${code(c)} | ${alert(c)} | ${where(c)} |`));
   return out;
 }
 
-function orderMatrix(): string[] {
-  // Names are "order: <Message> while waiting for <state>".
+function orderMatrix(cases: readonly HostileCase[], prefix: string): string[] {
+  // Names are "<prefix>order: <Message> while waiting for <state>".
   const states: string[] = [];
   const messages: string[] = [];
   const cell = new Map<string, HostileCase>();
-  for (const c of orderCases) {
-    const m = /^order: (.*) while waiting for (.*)$/.exec(c.name)!;
+  const re = new RegExp(`^${prefix}order: (.*) while waiting for (.*)$`);
+  for (const c of cases) {
+    const m = re.exec(c.name)!;
     if (!messages.includes(m[1]!)) messages.push(m[1]!);
     if (!states.includes(m[2]!)) states.push(m[2]!);
     cell.set(`${m[1]}|${m[2]}`, c);
@@ -54,11 +59,12 @@ function orderMatrix(): string[] {
   return out;
 }
 
-function lengthTable(): string[] {
+function lengthTable(cases: readonly HostileCase[], prefix: string): string[] {
   const fields = new Map<string, Map<string, HostileCase>>();
   const controls: HostileCase[] = [];
-  for (const c of lengthCases) {
-    const m = /^length (-1|\+1|max): (.*)$/.exec(c.name);
+  const re = new RegExp(`^${prefix}length (-1|\\+1|max): (.*)$`);
+  for (const c of cases) {
+    const m = re.exec(c.name);
     if (!m) {
       controls.push(c);
       continue;
@@ -94,15 +100,39 @@ export function catalogueMarkdown(): string {
     '',
     'Every handshake message type in every client state where it is not the one expected; each is refused with `UNEXPECTED_MESSAGE` and the alert shown (post-handshake ones after connect()).',
     '',
-    ...orderMatrix(),
+    ...orderMatrix(orderCases, ''),
     '',
     `### Lengths that disagree with their container (§3, §4) — ${lengthCases.length} tests`,
     '',
     'Each length prefix of each message a server sends, set one short, one long and to its largest value while the enclosing lengths stay true. A handshake length beyond `limits.maxHandshakeMessage` is refused as soon as its header arrives.',
     '',
-    ...lengthTable(),
+    ...lengthTable(lengthCases, ''),
     '',
-    `Total: ${n - 1 + orderCases.length + lengthCases.length} catalogue tests.`,
+  );
+  const sections12: Array<[string, readonly HostileCase[]]> = [
+    ['TLS 1.2: ServerHello, version and extensions (RFC 5246 §7.4.1.3, §7.4.1.4; RFC 8446 §4.1.3; RFC 7627; RFC 5746)', tls12HelloCases],
+    ['TLS 1.2: Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone (RFC 5246 §7.4.2–§7.4.5, RFC 8422 §5.4)', tls12AuthCases],
+    ['TLS 1.2: ChangeCipherSpec, Finished, tickets, resumption, records (RFC 5246 §6.2, §7.1, §7.3, §7.4.9; RFC 5077; RFC 5288)', tls12FlowCases],
+    ['TLS 1.2: HelloRequest, warning alerts, after the handshake (RFC 5246 §7.2, §7.4.1.1; RFC 5746 §4.2)', tls12AfterCases],
+  ];
+  for (const [title, cases] of sections12) {
+    lines.push(`### ${title}`, '', ...table(cases, n, 'RFC / rule'), '');
+    n += cases.length;
+  }
+  lines.push(
+    `### TLS 1.2 messages out of order (RFC 5246 §7.3, §7.4) — ${tls12OrderCases.length} tests`,
+    '',
+    'Every TLS 1.2 handshake message type, and ChangeCipherSpec, in every state of the client\'s TLS 1.2 handshake where it is not the one expected; each is refused with `UNEXPECTED_MESSAGE` and the alert shown (post-handshake ones after connect()). HelloRequest is legal in every state (ignored during the handshake, answered with a no_renegotiation warning after it) and has its own cases above.',
+    '',
+    ...orderMatrix(tls12OrderCases, 'TLS 1\\.2 '),
+    '',
+    `### TLS 1.2 lengths that disagree with their container (RFC 5246 §4.3, §7.4) — ${tls12LengthCases.length} tests`,
+    '',
+    'As above, for every message a TLS 1.2 server sends. The inner length of renegotiation_info is checked as RFC 5746 §3.4 asks: a renegotiated_connection that is not empty is `handshake_failure`.',
+    '',
+    ...lengthTable(tls12LengthCases, 'TLS 1\\.2 '),
+    '',
+    `Total: ${n - 1 + orderCases.length + lengthCases.length + tls12OrderCases.length + tls12LengthCases.length} catalogue tests.`,
     '',
     END,
   );
@@ -119,4 +149,10 @@ export const ALL_CASES: readonly HostileCase[] = [
   ...transportCases,
   ...orderCases,
   ...lengthCases,
+  ...tls12HelloCases,
+  ...tls12AuthCases,
+  ...tls12FlowCases,
+  ...tls12AfterCases,
+  ...tls12OrderCases,
+  ...tls12LengthCases,
 ];

@@ -9,7 +9,7 @@ import { TlsError, type AlertName, type ErrorCode } from '../../src/errors.js';
 import type { ConnectionInfo } from '../../src/handshake/client.js';
 import { connect, type NodeConnectOptions, type TlsConnection } from '../../src/node.js';
 import { loadCert, type ServerCertName } from '../peers/fixtures.js';
-import { ScriptedServer, seededRandom, type ScriptedPeer, type Script } from '../peers/scripted-server.js';
+import { ScriptedServer, seededRandom, type PeerOptions, type ScriptedPeer, type Script } from '../peers/scripted-server.js';
 
 export interface HostileCase {
   /** Test name: one case, one test. */
@@ -30,7 +30,11 @@ export interface HostileCase {
   receivedAlert?: number;
   /** The scripted server's certificate and key (default server-p256). */
   identity?: ServerCertName;
+  /** Makes the server's peer (default TLS 1.3; ScriptedPeer12.create for TLS 1.2). */
+  peer?: PeerOptions['create'];
   script: Script<void>;
+  /** Runs on the open connection once connect() resolves, before its data is read; a throw fails the test. */
+  onConnect?: (conn: TlsConnection) => void | Promise<void>;
   /** Extra checks on the outcome. */
   check?: (outcome: Outcome) => void | Promise<void>;
 }
@@ -88,17 +92,29 @@ async function drain(conn: TlsConnection): Promise<{ data: string; error: unknow
 
 /** Runs one case against `server` and returns what happened. */
 export async function runCase(server: ScriptedServer, c: HostileCase): Promise<Outcome> {
-  const job = server.next(c.script, { random: seededRandom(`server:${c.name}`), ...(c.identity ? { identity: c.identity } : {}) });
+  const job = server.next(c.script, {
+    random: seededRandom(`server:${c.name}`),
+    ...(c.identity ? { identity: c.identity } : {}),
+    ...(c.peer ? { create: c.peer } : {}),
+  });
   const started = performance.now();
   let error: unknown = null;
   let connected = false;
   let info: ConnectionInfo | null = null;
   let data = '';
+  let hookError: unknown = null;
   try {
     const extra = typeof c.client === 'function' ? c.client() : c.client;
     const conn = await connect({ ...clientOptions(server.port, c.name), ...extra });
     connected = true;
     info = conn.info;
+    if (c.onConnect) {
+      try {
+        await c.onConnect(conn);
+      } catch (e) {
+        hookError = e;
+      }
+    }
     const r = await drain(conn);
     data = r.data;
     error = r.error;
@@ -116,6 +132,10 @@ export async function runCase(server: ScriptedServer, c: HostileCase): Promise<O
     peer,
     ms,
   };
+  if (hookError !== null) {
+    peer.destroy();
+    throw hookError;
+  }
   if (error !== null && !(error instanceof TlsError)) {
     throw new Error(`not a TlsError: ${String(error)}`, { cause: error });
   }

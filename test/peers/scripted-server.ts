@@ -378,6 +378,8 @@ export function serverIdentity(name: ServerCertName = 'server-p256'): Identity {
 export interface PeerOptions {
   identity?: ServerCertName;
   random?: RandomSource;
+  /** Makes the peer for the connection (default a TLS 1.3 ScriptedPeer; scripted-server12.ts has the TLS 1.2 one). */
+  create?: (socket: net.Socket, options: PeerOptions) => ScriptedPeer;
 }
 
 export class ScriptedPeer {
@@ -417,6 +419,11 @@ export class ScriptedPeer {
 
   get isClosed(): boolean {
     return this.closed || this.socket.destroyed;
+  }
+
+  /** Whether send() and sendAlert() protect what they send (a subclass with other keys overrides this). */
+  get protecting(): boolean {
+    return this.writeKeys !== null;
   }
 
   // ---------------------------------------------------------------- raw output
@@ -484,7 +491,7 @@ export class ScriptedPeer {
     for (const n of sizes) {
       const part = all.subarray(pos, pos + n);
       pos += n;
-      out.push(this.writeKeys ? await this.sealRecord(type, part) : rawRecord(type, part, opts.version ?? 0x0303));
+      out.push(this.protecting ? await this.sealRecord(type, part) : rawRecord(type, part, opts.version ?? 0x0303));
     }
     this.write(concat(...out));
   }
@@ -492,7 +499,7 @@ export class ScriptedPeer {
   async sendAlert(description: AlertName | number, level = 2): Promise<void> {
     const desc = typeof description === 'number' ? description : AlertDescription[description];
     const body = Uint8Array.of(level, desc);
-    if (this.writeKeys) await this.sendEncrypted(ContentType.alert, body);
+    if (this.protecting) await this.sendEncrypted(ContentType.alert, body);
     else this.sendPlainRecord(ContentType.alert, body);
   }
 
@@ -898,7 +905,7 @@ export class ScriptedServer {
       socket.destroy();
       return;
     }
-    const peer = new ScriptedPeer(socket, job.options);
+    const peer = job.options.create ? job.options.create(socket, job.options) : new ScriptedPeer(socket, job.options);
     job.script(peer).then(
       (result) => job.resolve({ peer, result }),
       (e) => {

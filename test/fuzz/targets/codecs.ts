@@ -56,33 +56,33 @@ import { loadCert } from '../../peers/fixtures.js';
 import { serverKeyShareData } from '../../peers/scripted-server.js';
 import { decodesOrRefuses, mutate, mutations, type MutationOp, type Target } from '../harness.js';
 
-const bytes = (max = 64, min = 0) => fc.uint8Array({ minLength: min, maxLength: max });
-const u16 = () => fc.integer({ min: 0, max: 0xffff });
-const u32 = () => fc.integer({ min: 0, max: 0xffffffff });
+export const bytes = (max = 64, min = 0) => fc.uint8Array({ minLength: min, maxLength: max });
+export const u16 = () => fc.integer({ min: 0, max: 0xffff });
+export const u32 = () => fc.integer({ min: 0, max: 0xffffffff });
 
 /** Extensions with distinct types (RFC 8446 §4.2). */
 const extensionList = (max = 6): fc.Arbitrary<Extension[]> =>
   fc.uniqueArray(fc.record({ type: u16(), data: bytes(40) }), { maxLength: max, selector: (e) => e.type });
 
-function same(a: unknown, b: unknown, what: string): void {
+export function same(a: unknown, b: unknown, what: string): void {
   if (!isDeepStrictEqual(a, b)) throw new Error(`${what}: decode(encode(x)) != x\n${JSON.stringify(a)}\n${JSON.stringify(b)}`);
 }
 
 /** Plain copies: decoders return subarray views, compare by content only. */
-function plain<T>(v: T): T {
+export function plain<T>(v: T): T {
   if (v instanceof Uint8Array) return Uint8Array.from(v) as T;
   if (Array.isArray(v)) return v.map(plain) as T;
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) as T;
   return v;
 }
 
-type Input<T> = { kind: 'roundtrip'; value: T } | { kind: 'random'; bytes: Uint8Array } | { kind: 'mutated'; value: T; ops: MutationOp[] };
+export type Input<T> = { kind: 'roundtrip'; value: T } | { kind: 'random'; bytes: Uint8Array } | { kind: 'mutated'; value: T; ops: MutationOp[] };
 
 /**
  * One target per codec: round trip of generated values, decoding random
  * bytes, decoding mutated encodings.
  */
-function codecTarget<T>(spec: {
+export function codecTarget<T>(spec: {
   name: string;
   ciRuns?: number;
   value: () => fc.Arbitrary<T>;
@@ -113,7 +113,7 @@ function codecTarget<T>(spec: {
   };
 }
 
-const body = (msg: Uint8Array) => msg.subarray(4);
+export const body = (msg: Uint8Array) => msg.subarray(4);
 const EXT_CODES: ErrorCode[] = ['DECODE_ERROR', 'ILLEGAL_PARAMETER'];
 
 // --- Reader / Writer ---

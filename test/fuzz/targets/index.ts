@@ -2,7 +2,8 @@
 import type { Target } from '../harness.js';
 import { clientTargets } from './client.js';
 import { codecTargets } from './codecs.js';
+import { codec12Targets } from './codecs12.js';
 
 export const ALL_TARGETS: ReadonlyMap<string, Target<never>> = new Map(
-  [...codecTargets, ...clientTargets].map((t) => [t.name, t]),
+  [...codecTargets, ...codec12Targets, ...clientTargets].map((t) => [t.name, t]),
 );

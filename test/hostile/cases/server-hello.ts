@@ -126,6 +126,8 @@ export const serverHelloCases: HostileCase[] = [
     rfc: '§4.1.3, §4.2.1',
     code: 'PROTOCOL_VERSION',
     alert: 'protocol_version',
+    // A client that offers TLS 1.3 only (TLS 1.2 answers: see cases/tls12.ts).
+    client: { minVersion: 'TLSv1.3' },
     async script(p) {
       await p.readClientHello();
       await p.sendServerHello({ selectedVersion: null, cipherSuite: 0xc02f });
@@ -136,6 +138,8 @@ export const serverHelloCases: HostileCase[] = [
     rfc: '§4.1.3',
     code: 'PROTOCOL_VERSION',
     alert: 'protocol_version',
+    // A client that offers TLS 1.3 only (TLS 1.2 answers: see cases/tls12.ts).
+    client: { minVersion: 'TLSv1.3' },
     async script(p) {
       await p.readClientHello();
       await p.send(legacyHello(p, 0x0303, new Uint8Array(32).fill(0x42)));
