@@ -47,7 +47,7 @@ async function stopCapture(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-run('puretls --keylog decrypts in tshark', () => {
+run.each([['TLS 1.3', 'tls1.3'] as const, ['TLS 1.2', 'tls1.2'] as const])('puretls --keylog decrypts %s in tshark', (_v, protocol) => {
   let work: string;
   let www: OpenSslServer;
   let capture: string;
@@ -59,7 +59,7 @@ run('puretls --keylog decrypts in tshark', () => {
     capture = path.join(work, 'capture.pcapng');
     keylog = path.join(work, 'keys.txt');
     await ensureBuilt();
-    www = await startOpenSslServer({ fixture: 'server-p256', mode: 'www', msg: false, alpn: ['http/1.1'] });
+    www = await startOpenSslServer({ fixture: 'server-p256', mode: 'www', msg: false, alpn: ['http/1.1'], protocol });
     const tshark = await startCapture(www.port, capture);
     try {
       const r = await runCli(
@@ -89,8 +89,12 @@ run('puretls --keylog decrypts in tshark', () => {
 
   it('the capture holds the connection and the key log its secrets', () => {
     expect(statSync(capture).size).toBeGreaterThan(1000);
-    expect(readFileSync(keylog, 'utf8')).toMatch(/^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]{64}$/m);
+    // TLS 1.2: one CLIENT_RANDOM line with the 48-byte master secret (NSS key log format).
+    expect(readFileSync(keylog, 'utf8')).toMatch(
+      protocol === 'tls1.3' ? /^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]{64}$/m : /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m,
+    );
     expect(reply).toMatch(/^HTTP\/1\.0 200 ok/);
+    expect(reply).toContain(protocol === 'tls1.3' ? 'New, TLSv1.3' : 'New, TLSv1.2');
   });
 
   it('without the key log tshark sees only encrypted application data', async () => {
@@ -107,9 +111,12 @@ run('puretls --keylog decrypts in tshark', () => {
     const http = await decode([...keys, '-Y', 'http', '-T', 'fields', '-e', 'http.request.uri', '-e', 'http.response.code']);
     expect(http).toContain('/puretls-keylog-test');
     expect(http).toMatch(/^\t200$/m);
-    // The server's Certificate is inside the encrypted handshake: visible only with the keys.
-    const hs = await decode([...keys, '-Y', 'tls.handshake.type == 11', '-T', 'fields', '-e', 'tls.handshake.type']);
-    expect(hs).toMatch(/11/);
+    // TLS 1.3's Certificate and TLS 1.2's Finished are encrypted: visible only with the keys.
+    const type = protocol === 'tls1.3' ? 11 : 20;
+    const hs = await decode([...keys, '-Y', `tls.handshake.type == ${type}`, '-T', 'fields', '-e', 'tls.handshake.type']);
+    expect(hs).toMatch(new RegExp(String(type)));
+    const hidden = await decode(['-Y', `tls.handshake.type == ${type}`, '-T', 'fields', '-e', 'tls.handshake.type']);
+    expect(hidden.trim()).toBe('');
     const hex = await decode([...keys, '-x', '-Y', 'http.response']);
     expect(hex).toContain('Decrypted TLS');
   });

@@ -104,6 +104,31 @@ describe('wasi:tls 0.2 host (puretls/wasi) under a jco-transpiled component', ()
   });
 });
 
+describe('wasi:tls 0.2 host against a TLS 1.2-only server (no interface change)', () => {
+  let server: OpenSslServer;
+  beforeAll(async () => {
+    server = await startOpenSslServer({ fixture: 'server-rsa2048', mode: 'rev', protocol: 'tls1.2' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('the component completes a verified TLS 1.2 handshake and exchanges a line', async () => {
+    const mark = server.mark();
+    const line = await runner('guest', server.port, 'localhost', 'hello tls12 from wasm\n');
+    expect(line).toMatchObject({ ok: true, value: 'msaw morf 21slt olleh\n' });
+    await server.waitForOutput('CONNECTION CLOSED', { since: mark });
+    const t = server.transcript(mark);
+    expect(t.version).toBe('TLSv1.2');
+    expect(t.alertsReceived).toContainEqual({ level: 'warning', name: 'close_notify' });
+  });
+
+  it('the host classes called from JS report the TLS 1.2 suite', async () => {
+    const line = await runner('host', server.port, 'localhost', 'abc\n');
+    expect(line).toMatchObject({ ok: true, value: { reply: 'cba\n', cipherSuite: expect.stringMatching(/^TLS_ECDHE_RSA_WITH_/) } });
+  });
+});
+
 describe('an HTTP/1.x exchange through the component', () => {
   let server: OpenSslServer;
   beforeAll(async () => {
