@@ -5,4 +5,4 @@
 export { ClientConnection } from './conn.js';
 export type { ChainVerifier, ClientCertificateIdentity, ClientConfig, ClientSink, ConnectionInfo, TlsVersion } from './config.js';
 export { handshakeName, isIpLiteral } from './client-hello.js';
-export { checkSchemeMatchesKey } from './tls13.js';
+export { checkSchemeMatchesKey } from './checks.js';

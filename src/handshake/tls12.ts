@@ -16,6 +16,7 @@ import type { RecordCipher } from '../record/protection.js';
 import { RecordProtection12 } from '../record/protection12.js';
 import type { HandshakeMessage } from '../record/reassembly.js';
 import { MAX_PLAINTEXT } from '../record/framing.js';
+import { checkAlpn, checkSchemeMatchesKey, KNOWN_EXTENSIONS as KNOWN } from './checks.js';
 import { handshakeName, type HelloContext } from './client-hello.js';
 import type { TlsVersion } from './config.js';
 import {
@@ -44,8 +45,6 @@ import {
 } from './messages12.js';
 import { extendedMasterSecret, finishedVerifyData12, keyBlock12, masterSecret12 } from './prf.js';
 import type { StoredSession12 } from './session.js';
-import { checkAlpn, checkSchemeMatchesKey } from './tls13.js';
-import { KNOWN_EXTENSIONS as KNOWN } from './traffic13.js';
 import { Tls12Traffic } from './traffic12.js';
 import type { TrustAnchorInfo } from '../verify/trust-store.js';
 import type { Handshake, Wire } from './wire.js';

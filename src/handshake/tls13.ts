@@ -6,10 +6,10 @@
  * its handshake secrets with it, leaving a Tls13Traffic.
  */
 import { constantTimeEqual, utf8 } from '../codec.js';
-import { parseSpki } from '../crypto/der.js';
 import type { GroupName, HashFunction } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import type { HandshakeMessage } from '../record/reassembly.js';
+import { checkAlpn, checkSchemeMatchesKey, KNOWN_EXTENSIONS as KNOWN } from './checks.js';
 import { finishHello, handshakeName, selectVersion, suiteFor, type HelloContext } from './client-hello.js';
 import type { TlsVersion } from './config.js';
 import {
@@ -27,7 +27,6 @@ import {
   decodeHrrKeyShare,
   decodeRecordSizeLimit,
   decodeSelectedIdentity,
-  decodeServerAlpn,
   decodeServerKeyShare,
   decodeU16List,
   expectEmpty,
@@ -51,7 +50,6 @@ import {
 import {
   clientAuth13,
   installKeys13,
-  KNOWN_EXTENSIONS as KNOWN,
   parseCertificateRequest13,
   signedContent,
   Tls13Traffic,
@@ -82,23 +80,6 @@ const ALLOWED = {
   ]),
   certificateEntry: new Set<number>([ET.status_request, ET.signed_certificate_timestamp]),
 };
-
-/**
- * RFC 8446 §4.2.3: in TLS 1.3 an ECDSA scheme names its curve, and
- * rsa_pss_rsae_* / rsa_pss_pss_* name the key's algorithm identifier. In
- * TLS 1.2 (`anyCurve`) an ECDSA scheme names only its hash (RFC 5246 §7.4.1.4.1).
- */
-export function checkSchemeMatchesKey(scheme: SignatureScheme, spki: Uint8Array, anyCurve = false): void {
-  const key = parseSpki(spki);
-  const ok =
-    (scheme.alg.kind === 'ecdsa' && key.kind === 'ec' && (anyCurve || key.curve === scheme.curve)) ||
-    (scheme.alg.kind === 'ed25519' && key.kind === 'ed25519') ||
-    (scheme.alg.kind === 'rsa-pss' && key.kind === (scheme.rsaKey === 'pss' ? 'rsa-pss' : 'rsa')) ||
-    (scheme.alg.kind === 'rsa-pkcs1' && key.kind === 'rsa');
-  if (!ok) {
-    throw new TlsError('ILLEGAL_PARAMETER', `signature scheme ${scheme.name} does not match the certificate key`);
-  }
-}
 
 /** A TLS 1.3 handshake from the ServerHello on (RFC 8446 §4). */
 export class Tls13Handshake implements Handshake {
@@ -518,12 +499,4 @@ function sendCcsIfCompat(ctx: HelloContext): void {
   ctx.wire.sendChangeCipherSpec();
 }
 
-/** RFC 7301 §3.2: the server's one protocol, which must be one we offered. */
-export function checkAlpn(offered: readonly string[], data: Uint8Array): string {
-  const name = new TextDecoder().decode(decodeServerAlpn(data));
-  if (!offered.includes(name)) {
-    throw new TlsError('ILLEGAL_PARAMETER', `server chose ALPN protocol ${JSON.stringify(name)} we did not offer`);
-  }
-  return name;
-}
 

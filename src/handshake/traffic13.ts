@@ -9,6 +9,7 @@ import type { HashFunction } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { RecordProtection } from '../record/protection.js';
 import type { HandshakeMessage } from '../record/reassembly.js';
+import { KNOWN_EXTENSIONS } from './checks.js';
 import { handshakeName } from './client-hello.js';
 import { ExtensionType as ET, HandshakeType as HT, type CipherSuite } from './constants.js';
 import { decodeCertificateAuthorities, decodeMaxEarlyData, decodeU16List, findExtension } from './extensions.js';
@@ -25,8 +26,6 @@ import {
 import type { Transcript } from './transcript.js';
 import type { Traffic, Wire } from './wire.js';
 
-/** Extensions defined by RFC 8446 and the RFCs it names: a known one in the wrong message is illegal_parameter. */
-export const KNOWN_EXTENSIONS = new Set<number>(Object.values(ET));
 
 /** RFC 8446 §4.2: extensions a server may put in a CertificateRequest. */
 const CERTIFICATE_REQUEST_EXTENSIONS = new Set<number>([
