@@ -290,7 +290,7 @@ export function resolveConfig(
   });
   const alpn = [...(options.alpn ?? [])];
   for (const p of alpn) {
-    const len = new TextEncoder().encode(p).length;
+    const len = utf8(p).length;
     if (len < 1 || len > 255) throw badConfig(`invalid ALPN protocol ${JSON.stringify(p)}`);
   }
   const limitSize = options.recordSizeLimit ?? 16385;

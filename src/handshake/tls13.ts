@@ -5,7 +5,7 @@
  * methods run in the RFC's order; it is dropped when the handshake ends,
  * its handshake secrets with it, leaving a Tls13Traffic.
  */
-import { constantTimeEqual, utf8 } from '../codec.js';
+import { constantTimeEqual, utf8, utf8Decode } from '../codec.js';
 import { parseSpki } from '../crypto/der.js';
 import type { GroupName, HashFunction } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
@@ -520,9 +520,9 @@ function sendCcsIfCompat(ctx: HelloContext): void {
 
 /** RFC 7301 §3.2: the server's one protocol, which must be one we offered. */
 export function checkAlpn(offered: readonly string[], data: Uint8Array): string {
-  const name = new TextDecoder().decode(decodeServerAlpn(data));
-  if (!offered.includes(name)) {
-    throw new TlsError('ILLEGAL_PARAMETER', `server chose ALPN protocol ${JSON.stringify(name)} we did not offer`);
+  const name = utf8Decode(decodeServerAlpn(data));
+  if (name === undefined || !offered.includes(name)) {
+    throw new TlsError('ILLEGAL_PARAMETER', `server chose ALPN protocol ${name === undefined ? '(not UTF-8)' : JSON.stringify(name)} we did not offer`);
   }
   return name;
 }
