@@ -14,6 +14,7 @@
 import { concat, toHex } from '../codec.js';
 import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
 import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
+import { checkRuntime } from '../runtime.js';
 import type { DecryptedRecord, RecordCipher } from '../record/protection.js';
 import { HandshakeReassembler, type HandshakeMessage } from '../record/reassembly.js';
 import type { ClientConfig, ClientSink, ConnectionInfo, TlsVersion } from './config.js';
@@ -84,6 +85,7 @@ export class ClientConnection implements Wire {
     readonly config: ClientConfig,
     private readonly sink: ClientSink,
   ) {
+    checkRuntime('ClientConnection', config.random);
     this.reassembler = new HandshakeReassembler(config.maxHandshakeMessage);
   }
 
