@@ -64,6 +64,14 @@ export function makeConsumer(clients: readonly string[]): Consumer {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The file a package subpath (`'.'`, `'./browser'`) resolves to under `import`, per package.json "exports". */
+export function exportPath(root: string, subpath: string): string {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import: string }> };
+  const target = pkg.exports[subpath]?.import;
+  if (!target) throw new Error(`package.json exports no ${subpath}`);
+  return path.join(root, target);
+}
+
 /** One attempt a client script reports. */
 export interface ClientResult {
   readonly name: string;
