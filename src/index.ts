@@ -8,6 +8,7 @@ export type { ConnectorOptions, CertificateInput, VerifyContext, Limits } from '
 export { TlsError, ErrorCodes, AlertDescription, type ErrorCode, type AlertName } from './errors.js';
 export type { ConnectionInfo, TlsVersion } from './handshake/client.js';
 export { ClientConnection, type ClientConfig, type ClientSink } from './handshake/client.js';
+export { clientConfig } from './core.js';
 export type { CipherSuiteName, SignatureSchemeName, Tls12CipherSuiteName, Tls13CipherSuiteName } from './handshake/constants.js';
 export { MemorySessionStore, type SessionStore, type StoredSession, type StoredSession12, type StoredSession13 } from './handshake/session.js';
 export type { CryptoProvider, GroupName, RandomSource } from './crypto/provider.js';
