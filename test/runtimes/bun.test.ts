@@ -51,4 +51,8 @@ describe('Bun', () => {
   it('a wrong CA fails verification', () => {
     expect(result(report, 'node-net/wrong-ca')).toMatchObject({ ok: false, code: 'CERT_UNTRUSTED_ROOT', isTlsError: true });
   });
+
+  it('without ca, the bundled roots are imported on demand (and do not trust the test root)', () => {
+    expect(result(report, 'node-net/bundled-roots')).toMatchObject({ ok: false, code: 'CERT_UNTRUSTED_ROOT' });
+  });
 });

@@ -63,4 +63,8 @@ describe('Deno', () => {
   it('a wrong CA fails verification', () => {
     expect(result(report, 'deno-tcp/wrong-ca')).toMatchObject({ ok: false, code: 'CERT_UNTRUSTED_ROOT', isTlsError: true });
   });
+
+  it('without ca, the bundled roots are imported on demand (and do not trust the test root)', () => {
+    expect(result(report, 'deno-tcp/bundled-roots')).toMatchObject({ ok: false, code: 'CERT_UNTRUSTED_ROOT' });
+  });
 });

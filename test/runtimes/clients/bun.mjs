@@ -22,6 +22,8 @@ const results = [];
 results.push(await attempt('node-net/auto', () => overNodeNet({ ca })));
 results.push(await attempt('node-net/noble', () => overNodeNet({ ca, crypto: 'noble' })));
 results.push(await attempt('node-net/wrong-ca', () => overNodeNet({ ca: wrongCa })));
+// No ca: the bundled roots (puretls/roots/mozilla) are imported on demand; the test root is not among them.
+results.push(await attempt('node-net/bundled-roots', () => overNodeNet({})));
 results.push(
   await attempt('web-streams/auto', async () => {
     const socket = netConnect({ host, port });

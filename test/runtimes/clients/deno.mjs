@@ -20,6 +20,8 @@ const results = [];
 results.push(await attempt('deno-tcp/auto', () => overDenoTcp({ ca })));
 results.push(await attempt('deno-tcp/noble', () => overDenoTcp({ ca, crypto: 'noble' })));
 results.push(await attempt('deno-tcp/wrong-ca', () => overDenoTcp({ ca: wrongCa })));
+// No ca: the bundled roots (puretls/roots/mozilla) are imported on demand; the test root is not among them.
+results.push(await attempt('deno-tcp/bundled-roots', () => overDenoTcp({})));
 results.push(
   await attempt('node-net/auto', async () => {
     const conn = await nodeConnect({ host, port, servername: 'localhost', ca, sessions: false });
