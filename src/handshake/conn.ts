@@ -14,9 +14,9 @@
 import { concat, toHex } from '../codec.js';
 import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
 import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
-import { checkRuntime } from '../runtime.js';
 import type { DecryptedRecord, RecordCipher } from '../record/protection.js';
 import { HandshakeReassembler, type HandshakeMessage } from '../record/reassembly.js';
+import { checkRuntime } from '../runtime.js';
 import type { ClientConfig, ClientSink, ConnectionInfo, TlsVersion } from './config.js';
 import { ContentType } from './constants.js';
 import { handshakeName, HelloState } from './hello.js';
