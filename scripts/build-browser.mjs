@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // Bundles src/browser.ts (the engine + the WebSocket transport) into one ESM
-// file for browsers: dist/browser/puretls.js (+ .map).
+// file for browsers, dist/browser/puretls.js (+ .map), and the bundled trust
+// store into a second file next to it, dist/browser/puretls-mozilla-roots.js,
+// that the first imports dynamically only when a connection has no `ca` or
+// `roots` of its own (TrustStore.loadMozilla).
 //
 //   node scripts/build-browser.mjs [--out FILE] [--no-minify]
 //
 // Fails if anything in the import graph is a Node built-in, so a `node:`
-// import that slips into the engine breaks the build, not a user's page.
+// import that slips into the engine breaks the build, not a user's page; and
+// if the output is anything but those two files (a third chunk would break a
+// plain <script type="module"> copied as one file plus its roots).
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +21,10 @@ const args = process.argv.slice(2);
 const outIdx = args.indexOf('--out');
 const outFile = path.resolve(ROOT, outIdx >= 0 ? args[outIdx + 1] : 'dist/browser/puretls.js');
 const minify = !args.includes('--no-minify');
+const outDir = path.dirname(outFile);
+const stem = path.basename(outFile, '.js');
+/** The roots' file name: the core's name + '-mozilla-roots.js'. */
+export const ROOTS_SUFFIX = '-mozilla-roots.js';
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
@@ -32,15 +41,30 @@ const noNodeBuiltins = {
 };
 
 const started = Date.now();
-await build({
+const result = await build({
   input: path.join(ROOT, 'src/browser.ts'),
   platform: 'browser',
   // src/ imports siblings as './x.js' (NodeNext style) that exist as .ts.
   resolve: { extensionAlias: { '.js': ['.ts', '.js'] } },
   plugins: [noNodeBuiltins],
   logLevel: 'warn',
-  output: { file: outFile, format: 'esm', minify, sourcemap: true },
+  output: {
+    dir: outDir,
+    entryFileNames: `${stem}.js`,
+    chunkFileNames: `${stem}-[name].js`,
+    format: 'esm',
+    minify,
+    sourcemap: true,
+  },
 });
+const files = result.output.filter((o) => o.type === 'chunk').map((o) => o.fileName).sort();
+const expected = [`${stem}.js`, `${stem}${ROOTS_SUFFIX}`].sort();
+if (JSON.stringify(files) !== JSON.stringify(expected)) {
+  throw new Error(`browser bundle: expected ${expected.join(' + ')}, got ${files.join(', ')}`);
+}
 const { statSync } = await import('node:fs');
-const kib = (statSync(outFile).size / 1024).toFixed(1);
-console.log(`built ${path.relative(ROOT, outFile)} (${kib} KiB${minify ? ', minified' : ''}) in ${Date.now() - started} ms`);
+const kib = (f) => (statSync(path.join(outDir, f)).size / 1024).toFixed(1);
+console.log(
+  `built ${path.relative(ROOT, outFile)} (${kib(`${stem}.js`)} KiB${minify ? ', minified' : ''}) ` +
+    `+ ${stem}${ROOTS_SUFFIX} (${kib(`${stem}${ROOTS_SUFFIX}`)} KiB, loaded on demand) in ${Date.now() - started} ms`,
+);

@@ -159,8 +159,59 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
-/** The UTF-8 encoding of a string. */
-export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+/**
+ * The UTF-8 encoding of a string (lone surrogates become U+FFFD, as
+ * TextEncoder does). Written out so the core needs no TextEncoder: engines
+ * such as QuickJS have none.
+ */
+export function utf8(s: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = s.charCodeAt(i + 1);
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+      } else {
+        c = 0xfffd;
+      }
+    }
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return Uint8Array.from(out);
+}
+
+/**
+ * Decodes UTF-8 strictly (RFC 3629: no overlong forms, surrogates or code
+ * points above U+10FFFF); returns undefined for invalid input. Needs no
+ * TextDecoder.
+ */
+export function utf8Decode(b: Uint8Array): string | undefined {
+  let s = '';
+  for (let i = 0; i < b.length; ) {
+    const c = b[i++]!;
+    if (c < 0x80) {
+      s += String.fromCharCode(c);
+      continue;
+    }
+    const n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+    if (n === 0 || c > 0xf4 || i + n > b.length) return undefined;
+    let cp = c & (0x3f >> n);
+    for (let k = 0; k < n; k++) {
+      const x = b[i++]!;
+      if ((x & 0xc0) !== 0x80) return undefined;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    const min = n === 1 ? 0x80 : n === 2 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return undefined;
+    s += String.fromCodePoint(cp);
+  }
+  return s;
+}
 
 /** Lowercase hex of the bytes, no separators. */
 export function toHex(b: Uint8Array): string {

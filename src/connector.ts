@@ -12,6 +12,7 @@ import { TlsError } from './errors.js';
 import { ClientConnection, type ConnectionInfo } from './handshake/client.js';
 import type { SessionStore, StoredSession } from './handshake/session.js';
 import { checkLimits, resolveConfig, type ConnectorOptions } from './options.js';
+import { checkRuntime } from './runtime.js';
 
 /** Bytes of decrypted data queued for a slow reader before we stop reading the network. */
 const PLAINTEXT_HIGH_WATER = 64 * 1024;
@@ -96,6 +97,8 @@ export class Connector {
   private sessionKey = '';
 
   constructor(private readonly options: ConnectorOptions = {}) {
+    // Without streams, ClientConnection is the API: bytes in by receive(), out by its sink.
+    checkRuntime('Connector', options.random, ['ReadableStream']);
     checkLimits(options.limits); // send() and receive() size their streams from these
   }
 

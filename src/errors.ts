@@ -88,6 +88,8 @@ export const ErrorCodes = {
   TIMEOUT: 'user_canceled',
   LIMIT_EXCEEDED: 'internal_error',
   BAD_CONFIG: null,
+  /** The JavaScript engine lacks something puretls needs (BigInt, typed arrays, an entropy source, streams). */
+  UNSUPPORTED_RUNTIME: null,
 } as const satisfies Record<string, AlertName | null>;
 /** A stable TlsError code, e.g. 'CERT_EXPIRED'. */
 export type ErrorCode = keyof typeof ErrorCodes;

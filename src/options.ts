@@ -196,10 +196,15 @@ function badConfig(message: string): TlsError {
  * Trust stores by their (string) inputs: a store parses its anchors lazily
  * and keeps them, so connections with the same `ca` should share one.
  */
-const storeCache = new Map<string, TrustStore>();
+const storeCache = new Map<string, TrustStore | Promise<TrustStore>>();
 
-/** The trust anchors for `ca` and `roots`; stores built from string inputs are shared (last 16 kept). */
-export function resolveTrustStore(options: ConnectorOptions): TrustStore {
+/**
+ * The trust anchors for `ca` and `roots`; stores built from string inputs are
+ * shared (last 16 kept). A promise when the bundled Mozilla roots are part of
+ * it and not loaded yet (TrustStore.loadMozilla): a caller that brings its
+ * own `ca` or `roots` never loads them. Invalid anchors throw at once.
+ */
+export function resolveTrustStore(options: ConnectorOptions): TrustStore | Promise<TrustStore> {
   const { ca, roots } = options;
   const key =
     (ca === undefined || typeof ca === 'string') && (roots === undefined || typeof roots === 'string')
@@ -208,23 +213,35 @@ export function resolveTrustStore(options: ConnectorOptions): TrustStore {
   const hit = key === null ? undefined : storeCache.get(key);
   if (hit) return hit;
   const store = buildTrustStore(options);
+  // Loading starts now, while the handshake runs; a failure is reported by the
+  // verification that awaits it (and is not cached).
+  if (store instanceof Promise) store.catch(() => undefined);
   if (key !== null) {
     storeCache.set(key, store);
+    if (store instanceof Promise) {
+      store.then(
+        (s) => storeCache.get(key) === store && storeCache.set(key, s),
+        () => storeCache.get(key) === store && storeCache.delete(key),
+      );
+    }
     if (storeCache.size > 16) storeCache.delete(storeCache.keys().next().value!);
   }
   return store;
 }
 
-function buildTrustStore(options: ConnectorOptions): TrustStore {
+function buildTrustStore(options: ConnectorOptions): TrustStore | Promise<TrustStore> {
   const ca = toDerList(options.ca);
-  let base: TrustStore | null;
   const roots = options.roots;
-  if (roots === undefined) base = ca.length ? null : TrustStore.mozilla();
-  else if (roots === 'mozilla') base = TrustStore.mozilla();
-  else if (roots === 'system') base = TrustStore.system();
+  if (roots === undefined && ca.length) return TrustStore.fromCertificates(ca);
+  if (roots === undefined || roots === 'mozilla') {
+    // Checked now, so a bad `ca` is a BAD_CONFIG before any I/O.
+    const extra = ca.length ? TrustStore.fromCertificates(ca) : null;
+    return TrustStore.loadMozilla().then((base) => (extra ? base.with(extra) : base));
+  }
+  let base: TrustStore;
+  if (roots === 'system') base = TrustStore.system();
   else if (roots instanceof TrustStore) base = roots;
   else base = TrustStore.fromCertificates(toDerList(roots));
-  if (!base) return TrustStore.fromCertificates(ca);
   return ca.length ? base.with(ca) : base;
 }
 
@@ -290,7 +307,7 @@ export function resolveConfig(
   });
   const alpn = [...(options.alpn ?? [])];
   for (const p of alpn) {
-    const len = new TextEncoder().encode(p).length;
+    const len = utf8(p).length;
     if (len < 1 || len > 255) throw badConfig(`invalid ALPN protocol ${JSON.stringify(p)}`);
   }
   const limitSize = options.recordSizeLimit ?? 16385;
@@ -300,7 +317,7 @@ export function resolveConfig(
   const at = options.verifyTime;
   const timeOf = (): Date => (at === undefined ? new Date() : typeof at === 'function' ? at() : at);
   const defaultVerify = async (chain: readonly Uint8Array[], name: string): Promise<TrustAnchorInfo> => {
-    const roots = trust ?? resolveTrustStore(options);
+    const roots = await (trust ?? resolveTrustStore(options));
     const { anchor } = await verifyServerChain({ chain: [...chain], serverName: name, at: timeOf(), roots, provider });
     // ConnectionInfo.trustAnchor: the anchor's name, label and date, not its certificate.
     const { der: _der, ...info } = anchor;

@@ -140,7 +140,7 @@ export function prepareOptions(flags: SessionFlags, stderr: Writable): PreparedO
   const trust = resolveTrustStore(options);
   options.verify = async (ctx) => {
     try {
-      const v = await verifyServerChain({ chain: ctx.chain, serverName: ctx.serverName, roots: trust });
+      const v = await verifyServerChain({ chain: ctx.chain, serverName: ctx.serverName, roots: await trust });
       verdict = passedVerdict(v);
     } catch (e) {
       const err = e instanceof TlsError ? e : new TlsError('BAD_CERTIFICATE', String(e));

@@ -3,6 +3,7 @@
  * are known, ALPN (RFC 7301 §3.2) and whether a signature scheme fits the
  * certificate's key (RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1).
  */
+import { utf8Decode } from '../codec.js';
 import { parseSpki } from '../crypto/der.js';
 import { TlsError } from '../errors.js';
 import { ExtensionType as ET, type SignatureScheme } from './constants.js';
@@ -13,9 +14,10 @@ export const KNOWN_EXTENSIONS = new Set<number>(Object.values(ET));
 
 /** RFC 7301 §3.2: the server's one protocol, which must be one we offered. */
 export function checkAlpn(offered: readonly string[], data: Uint8Array): string {
-  const name = new TextDecoder().decode(decodeServerAlpn(data));
-  if (!offered.includes(name)) {
-    throw new TlsError('ILLEGAL_PARAMETER', `server chose ALPN protocol ${JSON.stringify(name)} we did not offer`);
+  const name = utf8Decode(decodeServerAlpn(data));
+  if (name === undefined || !offered.includes(name)) {
+    const shown = name === undefined ? '(not UTF-8)' : JSON.stringify(name);
+    throw new TlsError('ILLEGAL_PARAMETER', `server chose ALPN protocol ${shown} we did not offer`);
   }
   return name;
 }

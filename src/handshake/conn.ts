@@ -16,6 +16,7 @@ import { AlertDescription, alertName, TlsError, type AlertName } from '../errors
 import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
 import type { DecryptedRecord, RecordCipher } from '../record/protection.js';
 import { HandshakeReassembler, type HandshakeMessage } from '../record/reassembly.js';
+import { checkRuntime } from '../runtime.js';
 import type { ClientConfig, ClientSink, ConnectionInfo, TlsVersion } from './config.js';
 import { ContentType } from './constants.js';
 import { handshakeName, HelloState } from './hello.js';
@@ -84,6 +85,7 @@ export class ClientConnection implements Wire {
     readonly config: ClientConfig,
     private readonly sink: ClientSink,
   ) {
+    checkRuntime('ClientConnection', config.random);
     this.reassembler = new HandshakeReassembler(config.maxHandshakeMessage);
   }
 

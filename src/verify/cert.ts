@@ -1,25 +1,25 @@
 /**
  * One X.509 certificate, parsed into the fields path validation needs.
  *
- * The structure comes from @peculiar/asn1-x509's schemas; the signed bytes,
- * names and key are cut from the DER directly (a re-encoding could differ
- * from what was signed), and GeneralNames are read byte-exact because name
- * checks must see exactly what the CA wrote.
+ * Read with the strict DER reader (crypto/der.ts, x509.ts): the signed
+ * bytes, names and key are cut from the DER directly (a re-encoding could
+ * differ from what was signed), and GeneralNames are read byte-exact because
+ * name checks must see exactly what the CA wrote.
  */
 import { base64Encode } from '../crypto/der.js';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  ExtendedKeyUsage,
-  KeyUsage,
-  SubjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
 import { TlsError } from '../errors.js';
 import { contextTag, DerReader, Tag } from '../crypto/der.js';
-import { equalBytes, hex } from './bytes.js';
+import { equalBytes } from './bytes.js';
 import { parseName, type ParsedName } from './dn.js';
+import {
+  readAuthorityKeyId,
+  readBasicConstraints,
+  readExtKeyUsage,
+  readKeyUsage,
+  readSubjectKeyId,
+  readTbs,
+  type TbsFields,
+} from './x509.js';
 
 /** A GeneralName (RFC 5280 §4.2.1.6) as read byte-exact from the certificate; unsupported forms keep only their tag. */
 export type GeneralName =
@@ -36,9 +36,9 @@ export interface NameConstraints {
   readonly excluded: readonly GeneralName[];
 }
 
-/** KeyUsage bits (RFC 5280 §4.2.1.3) as asn1-x509 numbers them. */
+/** KeyUsage digitalSignature (RFC 5280 §4.2.1.3): named bit n is 2^n. */
 export const KU_DIGITAL_SIGNATURE = 1;
-/** KeyUsage keyCertSign (RFC 5280 §4.2.1.3), as asn1-x509 numbers it. */
+/** KeyUsage keyCertSign (RFC 5280 §4.2.1.3): named bit 5. */
 export const KU_KEY_CERT_SIGN = 32;
 
 /** id-kp-serverAuth, the ExtendedKeyUsage a TLS server certificate needs (RFC 5280 §4.2.1.12). */
@@ -260,11 +260,11 @@ export function parseCertificate(der: Uint8Array): ParsedCert {
 
 function parseUncached(der: Uint8Array): ParsedCert {
   const raw = rawParts(der);
-  let cert: Certificate;
+  let tbs: TbsFields;
   let subject: ParsedName;
   let issuer: ParsedName;
   try {
-    cert = AsnConvert.parse(der, Certificate);
+    tbs = readTbs(new DerReader(raw.tbs, 'CERT_INVALID').expect(Tag.SEQUENCE, 'TBSCertificate').value);
     subject = parseName(raw.subject);
     issuer = parseName(raw.issuer);
   } catch (cause) {
@@ -275,9 +275,8 @@ function parseUncached(der: Uint8Array): ParsedCert {
   if (!equalBytes(raw.sigAlg, raw.innerAlg)) {
     throw invalid('signatureAlgorithm differs from tbsCertificate.signature', subject.text);
   }
-  const tbs = cert.tbsCertificate;
   const version = tbs.version + 1;
-  const exts = tbs.extensions ?? [];
+  const exts = tbs.extensions;
   if (version < 1 || version > 3) throw invalid(`unknown certificate version ${version}`, subject.text);
   if (exts.length > 0 && version !== 3) throw invalid('extensions in a v1/v2 certificate', subject.text);
 
@@ -295,25 +294,24 @@ function parseUncached(der: Uint8Array): ParsedCert {
   try {
     for (const ext of exts) {
       // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
-      if (seen.has(ext.extnID)) throw invalid(`duplicate extension ${ext.extnID}`);
-      seen.add(ext.extnID);
-      const value = new Uint8Array(ext.extnValue.buffer);
-      switch (ext.extnID) {
+      if (seen.has(ext.id)) throw invalid(`duplicate extension ${ext.id}`);
+      seen.add(ext.id);
+      const value = ext.value;
+      switch (ext.id) {
         case EXT.basicConstraints: {
-          const bc = AsnConvert.parse(value, BasicConstraints);
+          const bc = readBasicConstraints(value);
           // RFC 5280 §4.2.1.9: pathLenConstraint only makes sense with cA.
-          if (bc.pathLenConstraint !== undefined && !bc.cA) {
+          if (bc.pathLen !== undefined && !bc.cA) {
             throw invalid('pathLenConstraint without cA');
           }
-          fields.basicConstraints =
-            bc.pathLenConstraint === undefined ? { ca: bc.cA } : { ca: bc.cA, pathLen: bc.pathLenConstraint };
+          fields.basicConstraints = bc.pathLen === undefined ? { ca: bc.cA } : { ca: bc.cA, pathLen: bc.pathLen };
           break;
         }
         case EXT.keyUsage:
-          fields.keyUsage = AsnConvert.parse(value, KeyUsage).toNumber();
+          fields.keyUsage = readKeyUsage(value);
           break;
         case EXT.extKeyUsage: {
-          const eku = [...AsnConvert.parse(value, ExtendedKeyUsage)];
+          const eku = readExtKeyUsage(value);
           if (eku.length === 0) throw invalid('empty extKeyUsage');
           fields.extKeyUsage = eku;
           break;
@@ -325,15 +323,15 @@ function parseUncached(der: Uint8Array): ParsedCert {
           fields.nameConstraints = parseNameConstraints(value);
           break;
         case EXT.subjectKeyId:
-          fields.subjectKeyId = hex(new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer));
+          fields.subjectKeyId = readSubjectKeyId(value);
           break;
         case EXT.authorityKeyId: {
-          const aki = AsnConvert.parse(value, AuthorityKeyIdentifier);
-          if (aki.keyIdentifier) fields.authorityKeyId = hex(new Uint8Array(aki.keyIdentifier.buffer));
+          const aki = readAuthorityKeyId(value);
+          if (aki !== undefined) fields.authorityKeyId = aki;
           break;
         }
         default:
-          if (ext.critical && !UNDERSTOOD.has(ext.extnID)) unknownCritical.push(ext.extnID);
+          if (ext.critical && !UNDERSTOOD.has(ext.id)) unknownCritical.push(ext.id);
       }
     }
   } catch (cause) {
@@ -351,8 +349,8 @@ function parseUncached(der: Uint8Array): ParsedCert {
     version,
     issuer,
     subject,
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
+    notBefore: tbs.notBefore,
+    notAfter: tbs.notAfter,
     spki: raw.spki,
     selfIssued: issuer.key === subject.key,
     unknownCritical,

@@ -2,9 +2,9 @@
  * Distinguished names: the comparison key used to chain issuer to subject
  * (RFC 5280 §7.1) and a readable rendering for error messages (RFC 4514).
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Name, type AttributeValue } from '@peculiar/asn1-x509';
+import { Tag } from '../crypto/der.js';
 import { hex } from './bytes.js';
+import { attributeValue, certReader, type AttributeValue } from './x509.js';
 
 /** A distinguished name: its DER, comparison keys and readable text. */
 export interface ParsedName {
@@ -34,40 +34,59 @@ const SHORT_NAMES: Record<string, string> = {
 };
 const EMAIL_OID = '1.2.840.113549.1.9.1';
 
-/** The DirectoryString content, or undefined for other value types. */
-function directoryString(v: AttributeValue): string | undefined {
-  return v.utf8String ?? v.printableString ?? v.bmpString ?? v.universalString ?? v.teletexString;
-}
-
 /**
  * RFC 5280 §7.1 asks for RFC 4518 string preparation of DirectoryString
  * values; like Chromium we apply its practical core: fold ASCII case, trim,
  * and collapse runs of spaces. Other value types compare as bytes.
  */
 function valueKey(v: AttributeValue): string {
-  const s = directoryString(v);
-  if (s !== undefined) {
-    const folded = s.replace(/[A-Z]/g, (c) => c.toLowerCase()).replace(/ +/g, ' ').trim();
+  if (v.kind === 'directory') {
+    const folded = v.text.replace(/[A-Z]/g, (c) => c.toLowerCase()).replace(/ +/g, ' ').trim();
     return 's:' + JSON.stringify(folded);
   }
-  if (v.ia5String !== undefined) return 'i:' + JSON.stringify(v.ia5String);
-  return 'x:' + (v.anyValue ? hex(new Uint8Array(v.anyValue)) : '');
+  if (v.kind === 'ia5') return 'i:' + JSON.stringify(v.text);
+  return 'x:' + hex(v.raw);
 }
 
 function valueText(v: AttributeValue): string {
-  const s = directoryString(v) ?? v.ia5String;
-  if (s === undefined) return '#' + (v.anyValue ? hex(new Uint8Array(v.anyValue)) : '');
+  if (v.kind === 'other') return '#' + hex(v.raw);
   // RFC 4514 §2.4 escapes, enough to keep the text unambiguous in a log line.
-  return s.replace(/[,+"\\<>;=]/g, (c) => '\\' + c).replace(/[\x00-\x1f\x7f]/g, '?');
+  return v.text.replace(/[,+"\\<>;=]/g, (c) => '\\' + c).replace(/[\x00-\x1f\x7f]/g, '?');
 }
 
-/** Parses a DER Name; throws (asn1-schema's error) if it is malformed. */
+interface Atv {
+  readonly type: string;
+  readonly value: AttributeValue;
+}
+
+/** Name ::= SEQUENCE OF RelativeDistinguishedName (SET SIZE (1..MAX) OF AttributeTypeAndValue), RFC 5280 §4.1.2.4. */
+function readRdns(der: Uint8Array): Atv[][] {
+  const top = certReader(der);
+  const seq = top.sequence(Tag.SEQUENCE, 'Name');
+  top.end('Name');
+  const rdns: Atv[][] = [];
+  while (seq.hasMore()) {
+    const set = seq.sequence(Tag.SET, 'RelativeDistinguishedName');
+    const rdn: Atv[] = [];
+    while (set.hasMore()) {
+      const atv = set.sequence(Tag.SEQUENCE, 'AttributeTypeAndValue');
+      const type = atv.oid();
+      const value = attributeValue(atv.read());
+      atv.end('AttributeTypeAndValue');
+      rdn.push({ type, value });
+    }
+    if (rdn.length === 0) set.fail('empty RelativeDistinguishedName');
+    rdns.push(rdn);
+  }
+  return rdns;
+}
+
+/** Parses a DER Name; throws TlsError CERT_INVALID if it is malformed. */
 export function parseName(der: Uint8Array): ParsedName {
-  const name = AsnConvert.parse(der, Name);
   const rdnKeys: string[] = [];
   const parts: string[] = [];
   const emails: string[] = [];
-  for (const rdn of name) {
+  for (const rdn of readRdns(der)) {
     // An RDN is a SET: attribute order inside it carries no meaning.
     rdnKeys.push(
       rdn
@@ -77,8 +96,7 @@ export function parseName(der: Uint8Array): ParsedName {
     );
     parts.push(rdn.map((atv) => `${SHORT_NAMES[atv.type] ?? atv.type}=${valueText(atv.value)}`).join('+'));
     for (const atv of rdn) {
-      const s = atv.value.ia5String ?? directoryString(atv.value);
-      if (atv.type === EMAIL_OID && s !== undefined) emails.push(s);
+      if (atv.type === EMAIL_OID && atv.value.kind !== 'other') emails.push(atv.value.text);
     }
   }
   return {

@@ -6,7 +6,9 @@
 export { verifyServerChain, DEFAULT_MAX_PATH_LENGTH } from './path.js';
 export type { VerifyServerChainOptions, VerifiedChain } from './path.js';
 export { TrustStore } from './trust-store.js';
-export type { CertificateInput, TrustAnchor, TrustAnchorInfo, TrustAnchorInput } from './trust-store.js';
+export type { CertificateInput, MozillaRootsModule, TrustAnchor, TrustAnchorInfo, TrustAnchorInput } from './trust-store.js';
 export { spkiOfCertificate } from './cert.js';
 export { matchServerName } from './names.js';
-export { MOZILLA_ROOTS_SOURCE, MOZILLA_ROOTS_ORIGIN } from './mozilla-roots.js';
+// The roots themselves (MOZILLA_ROOTS, _SOURCE, _ORIGIN) are puretls/roots/mozilla:
+// importing them here would put them in every bundle (TrustStore.loadMozilla).
+export type { RootEntry } from './mozilla-roots.js';

@@ -26,7 +26,7 @@ export interface VerifyServerChainOptions {
   readonly serverName: string;
   /** The time to validate at; defaults to now. */
   readonly at?: Date;
-  /** Trust anchors; defaults to TrustStore.mozilla(). */
+  /** Trust anchors; defaults to the bundled Mozilla roots (loaded on first use: TrustStore.loadMozilla()). */
   readonly roots?: TrustStore;
   /** Signature verifier; defaults to puretls's noble implementation. */
   readonly provider?: Pick<CryptoProvider, 'verify'>;
@@ -278,7 +278,7 @@ function parseAt(chain: readonly Uint8Array[], i: number): ParsedCert {
 export async function verifyServerChain(options: VerifyServerChainOptions): Promise<VerifiedChain> {
   const { chain, serverName } = options;
   const at = options.at ?? new Date();
-  const roots = options.roots ?? TrustStore.mozilla();
+  const roots = options.roots ?? (await TrustStore.loadMozilla());
   const provider = options.provider;
   const verify: CryptoProvider['verify'] = provider ? (a, k, m, s) => provider.verify(a, k, m, s) : nobleVerify;
   const maxLength = options.maxPathLength ?? DEFAULT_MAX_PATH_LENGTH;

@@ -9,7 +9,7 @@ import { TlsError } from '../errors.js';
 import { base64Decode, base64Encode, pemToDer } from '../crypto/der.js';
 import { parseCertificate, subjectOfCertificate, type ParsedCert } from './cert.js';
 import { parseName } from './dn.js';
-import { MOZILLA_ROOTS, MOZILLA_ROOTS_SOURCE } from './mozilla-roots.js';
+import type { RootEntry } from './mozilla-roots.js';
 
 /** A certificate in PEM (one or more blocks) or DER form. */
 export type CertificateInput = Uint8Array | string;
@@ -133,7 +133,19 @@ function nodeTls(): NodeTls | null {
   return typeof mod === 'object' && mod !== null ? (mod as NodeTls) : null;
 }
 
+/**
+ * The bundled Mozilla roots as a module: what `import('puretls/roots/mozilla')`
+ * resolves to (src/verify/mozilla-roots.ts, generated from NSS).
+ */
+export interface MozillaRootsModule {
+  /** The roots, one {@link RootEntry} each. */
+  readonly MOZILLA_ROOTS: readonly RootEntry[];
+  /** Where they come from (NSS commit, date, count). */
+  readonly MOZILLA_ROOTS_SOURCE: string;
+}
+
 let mozillaStore: TrustStore | undefined;
+let mozillaLoading: Promise<TrustStore> | undefined;
 
 /** A set of trust anchors, indexed by subject and key identifier and parsed on first use. */
 export class TrustStore {
@@ -172,19 +184,53 @@ export class TrustStore {
    * Mozilla's TLS server-authentication roots as bundled with puretls, with
    * NSS's labels and server distrust-after dates (src/verify/mozilla-roots.ts
    * names the NSS commit; {@link TrustStore.source} repeats it).
+   *
+   * The roots are a separate module (`puretls/roots/mozilla`, about 190 KiB)
+   * that the engine loads only when a connection needs them:
+   * {@link TrustStore.loadMozilla} loads it, after which this returns the
+   * store synchronously. Passing the module (`TrustStore.mozilla(await
+   * import('puretls/roots/mozilla'))`, or a static import where a runtime or
+   * bundle has no dynamic import) installs it. Before either, this throws
+   * BAD_CONFIG.
    */
-  static mozilla(): TrustStore {
-    mozillaStore ??= new TrustStore(
-      MOZILLA_ROOTS.map(([label, subjectB64, ski, b64, distrust]) => ({
-        b64,
-        subjectB64,
-        label,
-        ...(ski ? { ski } : {}),
-        ...(distrust ? { distrustAfter: new Date(distrust) } : {}),
-      })),
-      MOZILLA_ROOTS_SOURCE,
-    );
+  static mozilla(roots?: MozillaRootsModule): TrustStore {
+    if (!mozillaStore && roots) {
+      mozillaStore = new TrustStore(
+        roots.MOZILLA_ROOTS.map(([label, subjectB64, ski, b64, distrust]) => ({
+          b64,
+          subjectB64,
+          label,
+          ...(ski ? { ski } : {}),
+          ...(distrust ? { distrustAfter: new Date(distrust) } : {}),
+        })),
+        roots.MOZILLA_ROOTS_SOURCE,
+      );
+    }
+    if (!mozillaStore) {
+      throw new TlsError(
+        'BAD_CONFIG',
+        "the bundled Mozilla roots are not loaded: await TrustStore.loadMozilla(), or pass the module: TrustStore.mozilla(await import('puretls/roots/mozilla'))",
+      );
+    }
     return mozillaStore;
+  }
+
+  /**
+   * Loads the bundled Mozilla roots (a dynamic import of
+   * `puretls/roots/mozilla`; in the browser bundle, the file next to it)
+   * once, and resolves to {@link TrustStore.mozilla}'s store. A failed load
+   * rejects with BAD_CONFIG and is tried again on the next call.
+   */
+  static loadMozilla(): Promise<TrustStore> {
+    if (mozillaStore) return Promise.resolve(mozillaStore);
+    mozillaLoading ??= import('./mozilla-roots.js').then(
+      (mod) => TrustStore.mozilla(mod),
+      (cause: unknown) => {
+        mozillaLoading = undefined;
+        throw new TlsError('BAD_CONFIG', 'could not load the bundled Mozilla roots (puretls/roots/mozilla)', { cause });
+      },
+    );
+    return mozillaLoading;
   }
 
   /**

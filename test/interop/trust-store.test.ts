@@ -22,7 +22,7 @@ describe.each(chains)('$fixture against the bundled Mozilla store', ({ fixture, 
   afterAll(() => server?.stop());
 
   it('verifies when the test root is added to the bundled roots', async () => {
-    const roots = TrustStore.mozilla().with([loadCert(root).certDer]);
+    const roots = (await TrustStore.loadMozilla()).with([loadCert(root).certDer]);
     const conn = await connect({ host: server.host, port: server.port, servername: 'localhost', roots, sessions: false });
     expect(conn.info.signatureScheme).toBe(scheme);
     // The server sent leaf + intermediate; the path ends at the added root.

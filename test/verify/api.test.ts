@@ -7,22 +7,23 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { base64Decode, base64Encode, pemToDer } from '../../src/crypto/der.js';
 import { parseCertificate } from '../../src/verify/cert.js';
 import { nobleVerify } from '../../src/crypto/signatures.js';
 import { isTlsError, type TlsError } from '../../src/errors.js';
 import {
-  MOZILLA_ROOTS_ORIGIN,
-  MOZILLA_ROOTS_SOURCE,
   TrustStore,
   matchServerName,
   spkiOfCertificate,
   verifyServerChain,
 } from '../../src/verify/index.js';
-import { MOZILLA_ROOTS } from '../../src/verify/mozilla-roots.js';
+import { MOZILLA_ROOTS, MOZILLA_ROOTS_ORIGIN, MOZILLA_ROOTS_SOURCE } from '../../src/verify/mozilla-roots.js';
 import { FIXTURES_DIR, SERVER_ROOT, type ServerCertName } from '../peers/fixtures.js';
 import { EKU, KU, key, makeCert, pem } from './certgen.js';
+
+// The bundled roots are a module of their own, loaded on first use.
+beforeAll(() => TrustStore.loadMozilla());
 
 const NOW = new Date('2025-06-01T00:00:00Z');
 const DAY = 86_400_000;

@@ -4,10 +4,14 @@
  * than the date), through generated chains; and the TrustStore surface that
  * carries and reports them.
  */
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { isTlsError, type TlsError } from '../../src/errors.js';
-import { MOZILLA_ROOTS_SOURCE, TrustStore, verifyServerChain } from '../../src/verify/index.js';
+import { TrustStore, verifyServerChain } from '../../src/verify/index.js';
+import { MOZILLA_ROOTS_SOURCE } from '../../src/verify/mozilla-roots.js';
 import { EKU, KU, key, makeCert, pem, type Cert } from './certgen.js';
+
+// The bundled roots are a module of their own, loaded on first use.
+beforeAll(() => TrustStore.loadMozilla());
 
 const DISTRUST = new Date('2024-11-30T23:59:59Z');
 const AT = new Date('2025-03-01T00:00:00Z');

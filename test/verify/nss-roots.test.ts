@@ -10,13 +10,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { parseCertdata, serverRoots, type CertdataObject } from '../../scripts/nss/certdata.mjs';
 import { certificateFields } from '../../scripts/nss/x509.mjs';
 import { base64Decode } from '../../src/crypto/der.js';
 import { parseCertificate } from '../../src/verify/cert.js';
-import { MOZILLA_ROOTS_ORIGIN, TrustStore } from '../../src/verify/index.js';
-import { MOZILLA_ROOTS } from '../../src/verify/mozilla-roots.js';
+import { TrustStore } from '../../src/verify/index.js';
+import { MOZILLA_ROOTS, MOZILLA_ROOTS_ORIGIN } from '../../src/verify/mozilla-roots.js';
+
+// The bundled roots are a module of their own, loaded on first use.
+beforeAll(() => TrustStore.loadMozilla());
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CERTDATA = join(REPO, 'scripts/nss/certdata.txt');
