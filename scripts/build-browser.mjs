@@ -6,6 +6,8 @@
 //
 // Fails if anything in the import graph is a Node built-in, so a `node:`
 // import that slips into the engine breaks the build, not a user's page.
+// Fails too if the node crypto provider (src/crypto/node*.ts) got in: the
+// package.json "browser" field maps it to nothing for browser bundlers.
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +43,9 @@ await build({
   logLevel: 'warn',
   output: { file: outFile, format: 'esm', minify, sourcemap: true },
 });
-const { statSync } = await import('node:fs');
+const { readFileSync, statSync } = await import('node:fs');
+// The source map lists every module the bundle holds.
+const nodeOnly = JSON.parse(readFileSync(`${outFile}.map`, 'utf8')).sources.filter((s) => /src\/crypto\/node[-.]/.test(s));
+if (nodeOnly.length) throw new Error(`browser bundle: holds the node crypto provider (${nodeOnly.join(', ')})`);
 const kib = (statSync(outFile).size / 1024).toFixed(1);
 console.log(`built ${path.relative(ROOT, outFile)} (${kib} KiB${minify ? ', minified' : ''}) in ${Date.now() - started} ms`);
