@@ -9,21 +9,27 @@
  *
  * Each algorithm is checked once, with a known answer, the first time it is
  * needed; an algorithm the runtime lacks or gets wrong goes to noble for
- * good. Key shares draw their private keys from the RandomSource exactly as
- * noble does (so RFC 8448 replays give the same bytes); only the default
- * source, systemRandom, lets the platform generate the key, which is much
- * cheaper than importing one. ML-KEM-768 is noble's (node:crypto has none
- * before Node 24).
+ * good (ML-KEM-768, for one, is noble's before Node 24.7). Key exchange is
+ * in node-keyshares.ts, signatures in node-signatures.ts.
  */
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { TlsError } from '../errors.js';
 import { registerProvider } from './index.js';
-import { b64url, cat, fromB64url, fromHex, nodeCrypto, own, setNodeCrypto, type DerBytes, type KeyObject, type NodeCrypto } from './node-module.js';
+import {
+  checkEcdh,
+  checkMlKem,
+  checkX25519,
+  illegalShare,
+  isNistGroup,
+  nodeEcdh,
+  nodeMlKem,
+  nodeX25519,
+  type HalfShare,
+} from './node-keyshares.js';
+import { cat, nodeCrypto, own, setNodeCrypto, type DerBytes, type NodeCrypto } from './node-module.js';
 import { clearNodeKeyCaches, nodeSign, nodeVerify } from './node-signatures.js';
 import { nobleProvider } from './noble.js';
 import {
-  systemRandom,
   type AeadKey,
   type AeadName,
   type CryptoProvider,
@@ -47,7 +53,8 @@ type Feature =
   | 'x25519'
   | 'secp256r1'
   | 'secp384r1'
-  | 'secp521r1';
+  | 'secp521r1'
+  | 'ML-KEM-768';
 
 const FEATURES: readonly Feature[] = [
   'AES-128-GCM',
@@ -60,6 +67,7 @@ const FEATURES: readonly Feature[] = [
   'secp256r1',
   'secp384r1',
   'secp521r1',
+  'ML-KEM-768',
 ];
 
 const CIPHER: Record<AeadName, string> = {
@@ -69,13 +77,6 @@ const CIPHER: Record<AeadName, string> = {
 };
 const KEY_LENGTH: Record<AeadName, number> = { 'AES-128-GCM': 16, 'AES-256-GCM': 32, 'CHACHA20-POLY1305': 32 };
 const NODE_HASH: Record<HashName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
-
-type NistGroup = 'secp256r1' | 'secp384r1' | 'secp521r1';
-const NIST: Record<NistGroup, { curve: typeof p256; size: number; openssl: string }> = {
-  secp256r1: { curve: p256, size: 32, openssl: 'prime256v1' },
-  secp384r1: { curve: p384 as typeof p256, size: 48, openssl: 'secp384r1' },
-  secp521r1: { curve: p521 as typeof p256, size: 66, openssl: 'secp521r1' },
-};
 
 const toHex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const counting = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 1) & 0xff);
@@ -88,18 +89,11 @@ const checks: Record<Feature, (nc: NodeCrypto) => boolean> = {
   'SHA-256': (nc) => checkHash(nc, 'SHA-256'),
   'SHA-384': (nc) => checkHash(nc, 'SHA-384'),
   'SHA-512': (nc) => checkHash(nc, 'SHA-512'),
-  x25519(nc) {
-    // RFC 7748 §6.1: Alice's public key, and the secret she shares with Bob.
-    const a = x25519Import(nc, fromHex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'));
-    const bob = fromHex('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
-    return (
-      toHex(x25519Public(nc, a)) === '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a' &&
-      toHex(x25519Derive(nc, a, bob)) === '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742'
-    );
-  },
+  x25519: checkX25519,
   secp256r1: (nc) => checkEcdh(nc, 'secp256r1'),
   secp384r1: (nc) => checkEcdh(nc, 'secp384r1'),
   secp521r1: (nc) => checkEcdh(nc, 'secp521r1'),
+  'ML-KEM-768': checkMlKem,
 };
 
 /** Seal and open a fixed record; noble's output is the known answer. */
@@ -132,16 +126,6 @@ function checkHash(nc: NodeCrypto, name: HashName): boolean {
     toHex(fork.peek()) === toHex(ref.digest(data.subarray(0, 77))) &&
     toHex(ours.hmac(data.subarray(0, 70), data)) === toHex(ref.hmac(data.subarray(0, 70), data))
   );
-}
-
-/** Scalar 1 must give the base point (SEC 1 §3.2.1). */
-function checkEcdh(nc: NodeCrypto, group: NistGroup): boolean {
-  const { curve, size, openssl } = NIST[group];
-  const one = new Uint8Array(size);
-  one[size - 1] = 1;
-  const ecdh = nc.createECDH(openssl);
-  ecdh.setPrivateKey(one);
-  return toHex(own(ecdh.getPublicKey())) === toHex(curve.Point.BASE.toBytes(false));
 }
 
 const known = new Map<Feature, boolean>();
@@ -262,104 +246,20 @@ function aead(name: AeadName, key: Uint8Array): AeadKey {
 
 // ---------------------------------------------------------------- key shares
 
-function illegalShare(group: GroupName): TlsError {
-  return new TlsError('ILLEGAL_PARAMETER', `invalid ${group} key share from server`);
-}
-
-/** RFC 8410 §7 PKCS#8 prefix of a 32-byte X25519 private key. */
-const X25519_PKCS8_PREFIX = fromHex('302e020100300506032b656e04220420');
-
-function x25519Import(nc: NodeCrypto, priv: Uint8Array): KeyObject {
-  return nc.createPrivateKey({ key: cat(X25519_PKCS8_PREFIX, priv) as DerBytes, format: 'der', type: 'pkcs8' });
-}
-
-/** The raw public key (RFC 7748 u-coordinate), via JWK: far cheaper than a DER export. */
-function x25519Public(nc: NodeCrypto, key: KeyObject): Uint8Array {
-  const x = (key.type === 'private' ? nc.createPublicKey(key) : key).export({ format: 'jwk' }).x;
-  const pub = fromB64url(x ?? '');
-  if (pub.length !== 32) throw new TlsError('INTERNAL_ERROR', 'unexpected X25519 key from node:crypto');
-  return pub;
-}
-
-function x25519Derive(nc: NodeCrypto, priv: KeyObject, peer: Uint8Array): Uint8Array {
-  const publicKey = nc.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(peer) }, format: 'jwk' });
-  return own(nc.diffieHellman({ privateKey: priv, publicKey }));
-}
-
-/** RFC 8446 §7.4.2: a wrong length, a point the platform refuses, or the all-zero secret is illegal. */
-function x25519Agree(nc: NodeCrypto, priv: KeyObject, peer: Uint8Array, group: GroupName): Uint8Array {
-  if (peer.length !== 32) throw illegalShare(group);
-  let secret: Uint8Array;
-  try {
-    secret = x25519Derive(nc, priv, peer);
-  } catch {
-    // OpenSSL refuses low-order points (an all-zero result) itself.
-    throw illegalShare(group);
-  }
-  let acc = 0;
-  for (let i = 0; i < secret.length; i++) acc |= secret[i]!;
-  if (acc === 0 || secret.length !== 32) throw illegalShare(group);
-  return secret;
-}
-
-interface X25519Half {
-  publicKey: Uint8Array;
-  agree(peer: Uint8Array): Uint8Array;
-}
-
-/** An X25519 key pair: 32 bytes from `random`, as noble draws them, or the platform's own for systemRandom. */
-function x25519Half(random: RandomSource, group: GroupName): X25519Half {
+/** Our X25519 half: node:crypto's where it passed its check, else noble's (the same draws from `random`). */
+function x25519Half(random: RandomSource, group: GroupName): HalfShare {
   const nc = nodeCrypto();
-  if (!nc || !supported('x25519')) {
-    const share = nobleProvider.generateKeyShare('x25519', random) as KeyShare;
-    return { publicKey: share.publicKey, agree: (peer) => share.agree(peer) as Uint8Array };
-  }
-  let priv: KeyObject;
-  let publicKey: Uint8Array;
-  if (random === systemRandom) {
-    const pair = nc.generateKeyPairSync('x25519');
-    priv = pair.privateKey;
-    publicKey = x25519Public(nc, pair.publicKey);
-  } else {
-    priv = x25519Import(nc, random(32));
-    publicKey = x25519Public(nc, priv);
-  }
-  return { publicKey, agree: (peer) => x25519Agree(nc, priv, peer, group) };
+  if (nc && supported('x25519')) return nodeX25519(nc, random, group);
+  const share = nobleProvider.generateKeyShare('x25519', random) as KeyShare;
+  return { publicKey: share.publicKey, agree: (peer) => share.agree(peer) as Uint8Array };
 }
 
-/** ECDH on a NIST curve (SEC 1 §3.3.1): the private scalar drawn like noble's, or the platform's for systemRandom. */
-function nistShare(group: NistGroup, random: RandomSource): KeyShare {
+/** Our ML-KEM-768 half, node:crypto's or noble's; both draw one 64-byte seed (d || z). */
+function mlkemHalf(random: RandomSource): { publicKey: Uint8Array; decapsulate(ct: Uint8Array): Uint8Array } {
   const nc = nodeCrypto();
-  if (!nc || !supported(group)) return nobleProvider.generateKeyShare(group, random) as KeyShare;
-  const { curve, size, openssl } = NIST[group];
-  const ecdh = nc.createECDH(openssl);
-  if (random === systemRandom) {
-    ecdh.generateKeys();
-  } else {
-    // The same draws as the noble provider, so scripted randomness gives the same key.
-    let scalar: Uint8Array | null = null;
-    for (let i = 0; i < 64 && !scalar; i++) {
-      const k = random(size);
-      if (size === 66) k[0]! &= 0x01; // P-521: 521 bits
-      if (curve.utils.isValidSecretKey(k)) scalar = k;
-    }
-    if (!scalar) throw new TlsError('INTERNAL_ERROR', 'random source produced no valid scalar');
-    ecdh.setPrivateKey(scalar);
-  }
-  return {
-    group,
-    publicKey: own(ecdh.getPublicKey()),
-    agree(peer) {
-      // RFC 8446 §4.2.8.2: uncompressed form only; the platform checks the
-      // point is on the curve and its coordinates below p.
-      if (peer.length !== 1 + 2 * size || peer[0] !== 4) throw illegalShare(group);
-      try {
-        return own(ecdh.computeSecret(peer));
-      } catch {
-        throw illegalShare(group);
-      }
-    },
-  };
+  if (nc && supported('ML-KEM-768')) return nodeMlKem(nc, random);
+  const kem = ml_kem768.keygen(random(64));
+  return { publicKey: kem.publicKey, decapsulate: (ct) => ml_kem768.decapsulate(ct, kem.secretKey) };
 }
 
 function generateKeyShare(group: GroupName, random: RandomSource): KeyShare {
@@ -370,19 +270,21 @@ function generateKeyShare(group: GroupName, random: RandomSource): KeyShare {
   if (group === 'X25519MLKEM768') {
     // draft-ietf-tls-ecdhe-mlkem §4.1: ML-KEM encapsulation key first, then
     // x25519; the same draws from `random` as noble, in the same order.
-    const kem = ml_kem768.keygen(random(64));
+    const kem = mlkemHalf(random);
     const half = x25519Half(random, group);
     return {
       group,
       publicKey: cat(kem.publicKey, half.publicKey),
       agree(peer) {
         if (peer.length !== 1088 + 32) throw illegalShare(group);
-        const ss = ml_kem768.decapsulate(peer.subarray(0, 1088), kem.secretKey);
-        return cat(ss, half.agree(peer.subarray(1088)));
+        return cat(kem.decapsulate(peer.subarray(0, 1088)), half.agree(peer.subarray(1088)));
       },
     };
   }
-  if (group in NIST) return nistShare(group as NistGroup, random);
+  if (isNistGroup(group)) {
+    const nc = nodeCrypto();
+    return nc && supported(group) ? nodeEcdh(nc, group, random) : (nobleProvider.generateKeyShare(group, random) as KeyShare);
+  }
   throw new TlsError('INTERNAL_ERROR', `unsupported group ${group}`);
 }
 

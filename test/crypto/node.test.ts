@@ -40,9 +40,10 @@ async function outcome(f: () => unknown): Promise<string> {
 afterEach(() => _nodeInternals.reset());
 
 describe('node provider', () => {
-  it('finds every algorithm on node:crypto here', () => {
-    const support = nodeSupport();
+  it('finds every algorithm on node:crypto here (ML-KEM-768 only from Node 24.7: node26-mlkem.test.ts)', () => {
+    const { 'ML-KEM-768': mlkem, ...support } = nodeSupport();
     expect(Object.values(support).every(Boolean), JSON.stringify(support)).toBe(true);
+    expect(mlkem).toBe(typeof (nodeCrypto as { decapsulate?: unknown }).decapsulate === 'function');
   });
 
   it("is what 'auto' and 'node' select under Node; the others stay selectable", () => {
