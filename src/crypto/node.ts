@@ -4,8 +4,9 @@
  * record layer seals and opens without a promise per record.
  *
  * node:crypto comes from process.getBuiltinModule (node-module.ts), never a
- * static import, and only the Node entry points import this module: the
- * browser bundle leaves it out (scripts/build-browser.mjs checks).
+ * static import, and only the Node entry points import this module; the
+ * package.json "browser" field maps it to nothing, so browser bundles leave
+ * it out (scripts/build-browser.mjs checks).
  *
  * Each algorithm is checked once, with a known answer, the first time it is
  * needed; an algorithm the runtime lacks or gets wrong goes to noble for
