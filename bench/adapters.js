@@ -112,9 +112,8 @@ class ReusingStore {
 }
 
 async function puretls(provider, { ca }) {
+  // Registers 'node' (node:crypto) and, through the options, 'webcrypto'.
   const { connect } = await import('../dist/node.js');
-  // Registers 'webcrypto' (the package entry points do it too once wired).
-  await import('../dist/crypto/webcrypto.js');
   let store = null;
   return {
     unsupported: () => null,
@@ -157,19 +156,27 @@ async function puretls(provider, { ca }) {
 
 // ---------------------------------------------------------------- node:tls
 
+/** OpenSSL's names of the TLS 1.2 suites the benchmark runs (TLS 1.3 suites keep their IANA names). */
+export const OPENSSL_TLS12 = {
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+};
+
 async function nodeTls({ ca }) {
   let session = null;
   return {
     unsupported: () => null,
     async connect({ port, suite, resume }) {
+      const tls12 = OPENSSL_TLS12[suite];
       const socket = tls.connect({
         host: HOST,
         port,
         servername: NAME,
         ca,
-        minVersion: 'TLSv1.3',
-        ciphers: suite,
-        ecdhCurve: 'X25519',
+        minVersion: tls12 ? 'TLSv1.2' : 'TLSv1.3',
+        maxVersion: tls12 ? 'TLSv1.2' : 'TLSv1.3',
+        ciphers: tls12 ?? suite,
+        // TLS 1.2 ECDSA suites also need the certificate's curve in supported_groups (RFC 8422 §5.1.1).
+        ecdhCurve: tls12 ? 'X25519:P-256' : 'X25519',
         session: resume && session ? session : undefined,
       });
       if (resume) socket.on('session', (s) => (session = s));
@@ -248,7 +255,7 @@ async function reclaim(cryptoName, { ca }) {
   const quiet = { info() {}, debug() {}, trace() {}, warn() {}, error() {} };
   let ticket = null;
   return {
-    unsupported: () => null,
+    unsupported: (kase, suite) => (OPENSSL_TLS12[suite] ? 'run with TLS 1.3 only here' : null),
     async connect({ port, suite, resume }) {
       const socket = await dial(port);
       const q = pushQueue();
@@ -307,6 +314,7 @@ async function reclaim(cryptoName, { ca }) {
 export const IMPLS = {
   'puretls-noble': (o) => puretls('noble', o),
   'puretls-webcrypto': (o) => puretls('webcrypto', o),
+  'puretls-node': (o) => puretls('node', o),
   'node-tls': nodeTls,
   subtls,
   'reclaim-webcrypto': (o) => reclaim('webcrypto', o),

@@ -1,5 +1,6 @@
-// The benchmark's peer: Node's native TLS 1.3 server (OpenSSL), one per
-// certificate chain and cipher suite, in its own process so its CPU is not
+// The benchmark's peer: Node's native TLS server (OpenSSL), TLS 1.3 only,
+// one per certificate chain and cipher suite, plus one pinned to TLS 1.2
+// (ECDSA chain, ECDHE-ECDSA-AES128-GCM-SHA256), in its own process so its CPU is not
 // counted against the client. Prints {"ports": {...}} once listening.
 //
 // Protocol on every connection, one command line then data:
@@ -13,6 +14,8 @@ import * as tls from 'node:tls';
 
 const dir = process.argv[2];
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+/** TLS 1.2 suites by IANA name: OpenSSL's name, and the chain they need. */
+const TLS12 = { TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: { openssl: 'ECDHE-ECDSA-AES128-GCM-SHA256', chain: 'ecdsa' } };
 const CHAINS = { ecdsa: 'server-p256', rsa: 'server-rsa-chain' };
 const BLOCK = Buffer.alloc(64 * 1024, 0x61);
 
@@ -91,6 +94,24 @@ for (const [chain, name] of Object.entries(CHAINS)) {
     ports[`${chain}/${suite}`] = server.address().port;
     servers.push(server);
   }
+}
+for (const [suite, { openssl, chain }] of Object.entries(TLS12)) {
+  const name = CHAINS[chain];
+  const server = tls.createServer(
+    {
+      cert: readFileSync(path.join(dir, `${name}.chain.pem`)),
+      key: readFileSync(path.join(dir, `${name}.key.pem`)),
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.2',
+      ciphers: openssl,
+      ecdhCurve: 'X25519:P-256',
+    },
+    serve,
+  );
+  server.on('tlsClientError', () => undefined);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ports[`${chain}/${suite}`] = server.address().port;
+  servers.push(server);
 }
 process.stdout.write(JSON.stringify({ ports }) + '\n');
 // Ends with the parent.

@@ -10,7 +10,9 @@
 // Fails if anything in the import graph is a Node built-in, so a `node:`
 // import that slips into the engine breaks the build, not a user's page; and
 // if the output is anything but those two files (a third chunk would break a
-// plain <script type="module"> copied as one file plus its roots).
+// plain <script type="module"> copied as one file plus its roots). Fails too if
+// the node crypto provider (src/crypto/node*.ts) got in: the package.json
+// "browser" field maps it to nothing for browser bundlers.
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,3 +70,10 @@ console.log(
   `built ${path.relative(ROOT, outFile)} (${kib(`${stem}.js`)} KiB${minify ? ', minified' : ''}) ` +
     `+ ${stem}${ROOTS_SUFFIX} (${kib(`${stem}${ROOTS_SUFFIX}`)} KiB, loaded on demand) in ${Date.now() - started} ms`,
 );
+// The source maps list every module the bundle holds.
+const { readFileSync } = await import('node:fs');
+for (const f of expected) {
+  const sources = JSON.parse(readFileSync(path.join(outDir, `${f}.map`), 'utf8')).sources;
+  const nodeOnly = sources.filter((s) => /src\/crypto\/node[-.]/.test(s));
+  if (nodeOnly.length) throw new Error(`browser bundle: ${f} holds the node crypto provider (${nodeOnly.join(', ')})`);
+}

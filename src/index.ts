@@ -14,5 +14,7 @@ export { MemorySessionStore, type SessionStore, type StoredSession, type StoredS
 export type { CryptoProvider, GroupName, RandomSource } from './crypto/provider.js';
 export { nobleProvider, selectProvider, type ProviderChoice } from './crypto/index.js';
 export { webcryptoProvider, webcryptoSupport } from './crypto/webcrypto.js';
+// Registers 'node' where node:crypto exists; 'auto' then picks it. The browser build leaves it out.
+import './crypto/node.js';
 export { verifyServerChain, TrustStore } from './verify/index.js';
 export type { MozillaRootsModule, RootEntry, TrustAnchorInfo, TrustAnchorInput, VerifiedChain } from './verify/index.js';

@@ -8,6 +8,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { Connector, type TlsConnection } from './connector.js';
+// Registers the node:crypto provider, which 'auto' (the default) then picks.
+import './crypto/node.js';
 import { TlsError } from './errors.js';
 import type { ConnectionInfo } from './handshake/client.js';
 import type { ConnectorOptions } from './options.js';

@@ -1,17 +1,22 @@
 /**
  * Provider selection: 'noble' (pure), 'webcrypto' (platform, with noble
- * fallbacks), or 'auto', decided once by feature detection.
+ * fallbacks), 'node' (node:crypto, with noble fallbacks; registered only
+ * where node:crypto exists), or 'auto', decided once by feature detection.
  */
 import { TlsError } from '../errors.js';
 import { nobleProvider } from './noble.js';
 import type { CryptoProvider } from './provider.js';
 
-/** The `crypto` option: 'noble', 'webcrypto', 'auto' (WebCrypto where crypto.subtle exists) or a provider object. */
-export type ProviderChoice = 'auto' | 'noble' | 'webcrypto' | CryptoProvider;
+/**
+ * The `crypto` option: 'noble', 'webcrypto', 'node', 'auto' (node:crypto
+ * under Node, Bun and Deno, else WebCrypto where crypto.subtle exists, else
+ * noble) or a provider object.
+ */
+export type ProviderChoice = 'auto' | 'noble' | 'webcrypto' | 'node' | CryptoProvider;
 
 const registry = new Map<string, () => CryptoProvider>([['noble', () => nobleProvider]]);
 
-/** Lets the webcrypto module register itself without a static import cycle. */
+/** Lets the webcrypto and node modules register themselves without a static import cycle. */
 export function registerProvider(name: string, factory: () => CryptoProvider): void {
   registry.set(name, factory);
 }
@@ -24,8 +29,10 @@ export function selectProvider(choice: ProviderChoice | undefined): CryptoProvid
   const name = choice ?? 'auto';
   if (name === 'auto') {
     if (!autoChoice) {
+      // node registers itself only where node:crypto was found; it is synchronous, so it goes first.
+      const native = registry.get('node');
       const web = registry.get('webcrypto');
-      autoChoice = web && globalThis.crypto?.subtle ? web() : nobleProvider;
+      autoChoice = native ? native() : web && globalThis.crypto?.subtle ? web() : nobleProvider;
     }
     return autoChoice;
   }

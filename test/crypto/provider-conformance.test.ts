@@ -7,10 +7,11 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import { systemRandom, type AeadName, type CryptoProvider, type GroupName, type SignatureAlgorithm } from '../../src/crypto/provider.js';
+import { nodeProvider } from '../../src/crypto/node.js';
 import { webcryptoProvider } from '../../src/crypto/webcrypto.js';
 import { TlsError } from '../../src/errors.js';
 
-const providers: CryptoProvider[] = [nobleProvider, webcryptoProvider];
+const providers: CryptoProvider[] = [nobleProvider, webcryptoProvider, nodeProvider];
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const rand = (n: number) => new Uint8Array(nodeCrypto.randomBytes(n));

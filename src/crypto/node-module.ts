@@ -1,0 +1,97 @@
+/**
+ * node:crypto for the node provider, found without a static import so that
+ * no bundler sees a `node:` specifier: `process.getBuiltinModule` (Node
+ * 20.16+, Bun, Deno 2). Also the byte helpers its two halves share.
+ */
+import type * as NodeCryptoModule from 'node:crypto';
+
+/** The node:crypto module's type (a type-only import: erased from the output). */
+export type NodeCrypto = typeof NodeCryptoModule;
+
+/** A KeyObject (public, private or secret key held by the platform). */
+export type KeyObject = NodeCryptoModule.KeyObject;
+
+/** A JSON Web Key as node:crypto imports it (RFC 7517). */
+export type JsonWebKey = NodeCryptoModule.JsonWebKey;
+
+/**
+ * DER bytes for createPrivateKey/createPublicKey: typed as Buffer by
+ * @types/node, though any Uint8Array is taken (no Buffer needed at run time).
+ */
+export type DerBytes = Buffer;
+
+interface ProcessLike {
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+function load(): NodeCrypto | null {
+  try {
+    const proc = (globalThis as { process?: ProcessLike }).process;
+    const m = proc?.getBuiltinModule?.('node:crypto') as Partial<NodeCrypto> | undefined;
+    return m && typeof m.createCipheriv === 'function' && typeof m.createHash === 'function' ? (m as NodeCrypto) : null;
+  } catch {
+    return null;
+  }
+}
+
+let current: NodeCrypto | null = load();
+
+/** node:crypto, or null where the runtime has none (browsers, workers, older Node). */
+export function nodeCrypto(): NodeCrypto | null {
+  return current;
+}
+
+/** Test hook: replace the module (a stand-in that lacks algorithms, or null for none). */
+export function setNodeCrypto(m: NodeCrypto | null | undefined): void {
+  current = m === undefined ? load() : m;
+}
+
+/**
+ * A plain Uint8Array with the bytes of a platform answer (a Buffer). A
+ * Buffer from the shared pool is a view into memory that is handed out
+ * again, so it is copied; a Buffer with its own memory is re-viewed (no
+ * copy), which also drops Buffer's aliasing `slice`.
+ */
+export function own(b: Uint8Array): Uint8Array {
+  if (b.byteOffset !== 0 || b.buffer.byteLength !== b.length || !(b.buffer instanceof ArrayBuffer)) {
+    const out = new Uint8Array(b.length);
+    out.set(b);
+    return out;
+  }
+  return new Uint8Array(b.buffer, 0, b.length);
+}
+
+/** Concatenation into fresh memory. */
+export function cat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
+}
+
+/** Lower-case hex to bytes (constants). */
+export function fromHex(h: string): Uint8Array {
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** base64url without padding (RFC 4648 §5), as JWK wants (RFC 7518 §2). */
+export function b64url(b: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]!);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** base64url (padded or not) to bytes. */
+export function fromB64url(s: string): Uint8Array {
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
