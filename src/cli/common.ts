@@ -52,13 +52,14 @@ export const TLS_OPTIONS = {
 /** Help text for {@link TLS_OPTIONS}, shared by the commands' --help. */
 export const TLS_OPTIONS_HELP = `TLS options:
   --servername NAME     name to send (SNI) and verify (default: HOST)
-  --ca FILE             trust only the certificates in this PEM file
+  --ca FILE             trust only the certificates in this file (PEM bundle or DER)
   --roots mozilla|system  base trust store (default mozilla; with --ca: only --ca)
   -k, --insecure        report a failed verification but go on
   --alpn LIST           offer these ALPN protocols, e.g. h2,http/1.1
   --groups LIST         key exchange groups in order, e.g. x25519,secp256r1,X25519MLKEM768
   --ciphers LIST        TLS 1.3 suites in order, e.g. TLS_AES_256_GCM_SHA384 (or aes128, aes256, chacha20)
-  --cert FILE --key FILE  client certificate chain and key (PEM) for mutual TLS
+  --cert FILE --key FILE  client certificate chain and key (PEM or DER; the key
+                        PKCS#8, SEC1 or PKCS#1) for mutual TLS
   --keylog FILE         append the secrets in SSLKEYLOGFILE format (Wireshark);
                         $SSLKEYLOGFILE does the same
   --trace               print every handshake message and derived secret to stderr,
@@ -91,7 +92,7 @@ export function sessionFlags(values: ParsedValues): SessionFlags {
   const servername = str(values.servername);
   if (servername) flags.servername = servername;
   const ca = str(values.ca);
-  if (ca) flags.caPem = readOptionFile('--ca', ca);
+  if (ca) flags.ca = readOptionFile('--ca', ca);
   const roots = str(values.roots);
   if (roots !== undefined) {
     if (roots !== 'mozilla' && roots !== 'system') throw new UsageError('--roots takes mozilla or system');
@@ -116,8 +117,8 @@ export function sessionFlags(values: ParsedValues): SessionFlags {
   }
   const cert = str(values.cert);
   const key = str(values.key);
-  if (cert) flags.clientCertPem = readOptionFile('--cert', cert);
-  if (key) flags.clientKeyPem = readOptionFile('--key', key);
+  if (cert) flags.clientCert = readOptionFile('--cert', cert);
+  if (key) flags.clientKey = readOptionFile('--key', key);
   return flags;
 }
 

@@ -78,7 +78,7 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     server = await startServer(pki);
     const { port } = server.address() as AddressInfo;
     say(`2. Started a Node HTTPS server (TLS 1.3 only) on 127.0.0.1:${port}.\n`);
-    const flags = { ...sessionFlags(values), caPem: pki.caPem, servername: 'localhost' };
+    const flags = { ...sessionFlags(values), ca: { name: 'demo root', data: pki.caPem }, servername: 'localhost' };
     flags.alpn ??= ['http/1.1'];
     const prepared = prepareOptions(flags, io.stderr);
     dispose = prepared.dispose;

@@ -16,18 +16,22 @@ import { parseCertificate, type ParsedCert } from './cert.js';
 import { blame, certError, checkIssuer, checkLeaf, type Role } from './checks.js';
 import { nameConstraintViolation } from './constraints.js';
 import { describeNames, namesMatch, parseReferenceIdentity } from './names.js';
-import { TrustStore } from './trust-store.js';
+import { certificatesFrom, type CertificateInputs } from '../inputs.js';
+import { TrustStore, type RootsInput } from './trust-store.js';
 
 /** The input of verifyServerChain: the server's chain, the name to check and optional policy. */
 export interface VerifyServerChainOptions {
-  /** The server's certificates, DER, leaf first (RFC 8446 §4.4.2); the rest in any order. */
-  readonly chain: readonly Uint8Array[];
+  /**
+   * The server's certificates, leaf first (RFC 8446 §4.4.2), the rest in any
+   * order: PEM text, bytes holding PEM or DER, or a list of those.
+   */
+  readonly chain: CertificateInputs;
   /** The DNS name or IP literal the client meant to reach. */
   readonly serverName: string;
   /** The time to validate at; defaults to now. */
   readonly at?: Date;
-  /** Trust anchors; defaults to TrustStore.mozilla(). */
-  readonly roots?: TrustStore;
+  /** Trust anchors, as the connector's `roots` takes them; defaults to 'mozilla'. */
+  readonly roots?: RootsInput;
   /** Signature verifier; defaults to puretls's noble implementation. */
   readonly provider?: Pick<CryptoProvider, 'verify'>;
   /** Most certificates in a path, leaf and anchor included (default 10). */
@@ -247,10 +251,28 @@ function parseAt(chain: readonly Uint8Array[], i: number): ParsedCert {
  * with a TlsError (CERT_* codes) naming the offending certificate in
  * `detail`.
  */
-export async function verifyServerChain(options: VerifyServerChainOptions): Promise<VerifiedChain> {
-  const { chain, serverName } = options;
+export function verifyServerChain(options: VerifyServerChainOptions): Promise<VerifiedChain> {
+  try {
+    const chain = certificatesFrom(options.chain, 'chain', 'as-is');
+    const roots = options.roots === undefined ? TrustStore.mozilla() : TrustStore.from(options.roots);
+    return verifyDerChain({ ...options, chain, roots });
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * verifyServerChain() for a handshake: the chain is DER exactly as the
+ * server sent it (never read as PEM) and the roots are already a store.
+ */
+export async function verifyDerChain(
+  options: Omit<VerifyServerChainOptions, 'chain' | 'roots'> & {
+    readonly chain: readonly Uint8Array[];
+    readonly roots: TrustStore;
+  },
+): Promise<VerifiedChain> {
+  const { chain, serverName, roots } = options;
   const at = options.at ?? new Date();
-  const roots = options.roots ?? TrustStore.mozilla();
   const provider = options.provider;
   const verify: CryptoProvider['verify'] = provider ? (a, k, m, s) => provider.verify(a, k, m, s) : nobleVerify;
   const maxLength = options.maxPathLength ?? DEFAULT_MAX_PATH_LENGTH;

@@ -5,13 +5,17 @@
  * connection does not parse the whole store.
  */
 import { TlsError } from '../errors.js';
-import { base64Decode, base64Encode, pemToDer } from '../crypto/der.js';
+import { base64Decode, base64Encode } from '../crypto/der.js';
+import { certificatesFrom, isCertificateInputs, type CertificateInput, type CertificateInputs } from '../inputs.js';
 import { parseCertificate, subjectOfCertificate, type ParsedCert } from './cert.js';
 import { parseName } from './dn.js';
 import { MOZILLA_ROOTS } from './mozilla-roots.js';
 
-/** A certificate in PEM (one or more blocks) or DER form. */
-export type CertificateInput = Uint8Array | string;
+/**
+ * A base trust store, the same shape wherever `roots` is taken: 'mozilla'
+ * (bundled), 'system' (the runtime's), a TrustStore, or certificates.
+ */
+export type RootsInput = 'mozilla' | 'system' | TrustStore | CertificateInputs;
 
 interface Entry {
   /** Base64 of the DER; also the identity of the entry. */
@@ -38,25 +42,23 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-function toDerList(inputs: Iterable<CertificateInput>): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const input of inputs) {
-    if (typeof input !== 'string') out.push(input);
-    else {
-      const ders = pemToDer(input, 'CERTIFICATE');
-      if (ders.length === 0) throw new TlsError('BAD_CONFIG', 'no CERTIFICATE block in PEM trust anchor');
-      out.push(...ders);
-    }
-  }
-  return out;
+/** Iterables (other than strings and bytes) become lists, so any collection of inputs is taken. */
+function listOf(input: CertificateInputs | Iterable<CertificateInput>): CertificateInputs {
+  return typeof input === 'string' || input instanceof Uint8Array || Array.isArray(input)
+    ? (input as CertificateInputs)
+    : [...input];
 }
 
-function entryFromDer(der: Uint8Array): Entry {
+function entryFromDer(der: Uint8Array, field: string, i: number): Entry {
   try {
     return { b64: base64Encode(der), subjectB64: base64Encode(subjectOfCertificate(der)) };
   } catch (cause) {
-    throw new TlsError('BAD_CONFIG', 'malformed trust anchor certificate', { cause });
+    throw new TlsError('BAD_CONFIG', `malformed trust anchor certificate (${field}, certificate ${i + 1})`, { cause });
   }
+}
+
+function entriesOf(input: CertificateInputs | Iterable<CertificateInput>, field: string): Entry[] {
+  return certificatesFrom(listOf(input), field).map((der, i) => entryFromDer(der, field, i));
 }
 
 interface NodeTls {
@@ -97,9 +99,27 @@ export class TrustStore {
     this.entries = unique;
   }
 
-  /** A store of the given certificates: DER bytes or PEM text (any number of blocks each). */
-  static fromCertificates(certificates: Iterable<CertificateInput>): TrustStore {
-    return new TrustStore(toDerList(certificates).map(entryFromDer));
+  /** A store of the given certificates: PEM text, or bytes holding PEM or DER (one input or a list). */
+  static fromCertificates(certificates: CertificateInputs | Iterable<CertificateInput>, field = 'certificates'): TrustStore {
+    return new TrustStore(entriesOf(certificates, field));
+  }
+
+  /**
+   * The store a `roots` option names (BAD_CONFIG for anything else);
+   * `field` names the option in errors.
+   */
+  static from(roots: RootsInput, field = 'roots'): TrustStore {
+    if (roots instanceof TrustStore) return roots;
+    if (roots === 'mozilla') return TrustStore.mozilla();
+    if (roots === 'system') return TrustStore.system();
+    if (!isCertificateInputs(roots)) {
+      const what = roots === null ? 'null' : Array.isArray(roots) ? 'a list with something other than PEM or DER in it' : `a ${typeof roots}`;
+      throw new TlsError('BAD_CONFIG', `${field} is ${what}; expected 'mozilla', 'system', a TrustStore, or certificates (PEM text, a Buffer/Uint8Array holding PEM or DER, or an array of those)`);
+    }
+    if (typeof roots === 'string' && !roots.includes('-----BEGIN ')) {
+      throw new TlsError('BAD_CONFIG', `${field} is ${JSON.stringify(roots.slice(0, 40))}; expected 'mozilla', 'system', a TrustStore, or certificates`);
+    }
+    return new TrustStore(entriesOf(roots, field));
   }
 
   /**
@@ -129,7 +149,7 @@ export class TrustStore {
     const entries: Entry[] = [];
     for (const p of pems) {
       try {
-        entries.push(...toDerList([p]).map(entryFromDer));
+        entries.push(...entriesOf(p, 'system'));
       } catch {
         // skipped
       }
@@ -137,9 +157,9 @@ export class TrustStore {
     return new TrustStore(entries);
   }
 
-  /** A new store with these anchors added (certificates, or another store). */
-  with(more: Iterable<CertificateInput> | TrustStore): TrustStore {
-    const added = more instanceof TrustStore ? more.entries : toDerList(more).map(entryFromDer);
+  /** A new store with these anchors added (certificates as fromCertificates() takes them, or another store). */
+  with(more: CertificateInputs | Iterable<CertificateInput> | TrustStore, field = 'certificates'): TrustStore {
+    const added = more instanceof TrustStore ? more.entries : entriesOf(more, field);
     return new TrustStore([...this.entries, ...added]);
   }
 
