@@ -104,6 +104,10 @@ export interface ConnectorOptions {
   limits?: Limits;
   /** Records sent under one key before an automatic KeyUpdate. Default 2^24. */
   keyUpdateAfterRecords?: number;
+  /** Lowest TLS version to negotiate, as Node's `minVersion`: 'TLSv1.2' or 'TLSv1.3'. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Highest TLS version to negotiate, as Node's `maxVersion`: 'TLSv1.2' or 'TLSv1.3'. */
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** Key exchange groups offered by default, in preference order (hybrid X25519MLKEM768 first); also every group puretls knows. */
