@@ -225,3 +225,29 @@ export function privateKeyFrom(input: unknown, field: string): Uint8Array {
   if (keys.length > 1) throw bad(`${field} holds ${keys.length} private keys; expected one`);
   return keys[0]!;
 }
+
+/** The certificate and key options of a connection, as checkCertificateOptions() reads them. */
+export interface CertificateOptions {
+  readonly ca?: unknown;
+  readonly roots?: unknown;
+  readonly clientCertificate?: { readonly chain: unknown; readonly key: unknown };
+}
+
+/**
+ * Reads `ca`, `roots` (when certificates) and `clientCertificate`, so that
+ * a wrong one fails before any network I/O; `names` renames the client
+ * certificate's fields in errors (tls.connect's `cert` and `key`).
+ */
+export function checkCertificateOptions(options: CertificateOptions, names = { chain: 'clientCertificate.chain', key: 'clientCertificate.key' }): void {
+  certificatesFrom(options.ca, 'ca');
+  const roots = options.roots;
+  // Strings that are not PEM are names ('mozilla', 'system', or a wrong one TrustStore.from() reports).
+  if (roots !== undefined && !(typeof roots === 'string' && !roots.includes('-----BEGIN '))) {
+    if (isCertificateInputs(roots) || typeof roots !== 'object' || roots === null || Array.isArray(roots)) certificatesFrom(roots, 'roots');
+  }
+  const cc = options.clientCertificate;
+  if (cc) {
+    certificatesFrom(cc.chain, names.chain);
+    privateKeyFrom(cc.key, names.key);
+  }
+}

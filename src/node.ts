@@ -12,6 +12,7 @@ import { Duplex } from 'node:stream';
 import { Connector, type TlsConnection } from './connector.js';
 import { TlsError } from './errors.js';
 import type { ConnectionInfo } from './handshake/client.js';
+import { checkCertificateOptions } from './inputs.js';
 import type { ConnectorOptions } from './options.js';
 import type { Preamble } from './node/tls-options.js';
 import { closeSocket, dial, pipeToSocket, runPreamble, settle, socketReadable, WRITE_BUFFER } from './node/transport.js';
@@ -24,8 +25,8 @@ export interface NodeConnectOptions extends ConnectorOptions {
   servername?: string;
   /** An already-connected socket or stream to use instead of dialing host:port (STARTTLS). */
   socket?: Duplex;
-  /** STARTTLS: a plaintext exchange on the socket before the handshake (see tlsConnect). */
-  preamble?: Preamble;
+  /** STARTTLS: a plaintext exchange on the socket before the handshake (a {@link Preamble}). */
+  preamble?(socket: Duplex): ReturnType<Preamble>;
   /**
    * Application data to send first. With `earlyData` and a ticket that
    * allows it, it goes out as 0-RTT data inside the first flight.
@@ -38,6 +39,7 @@ export interface NodeConnectOptions extends ConnectorOptions {
 export async function connect(options: NodeConnectOptions): Promise<TlsConnection> {
   const { host, port, servername, socket: given, initialData, preamble, ...connectorOptions } = options;
   if (options.signal?.aborted) throw new TlsError('ABORTED', 'aborted before connecting', { alert: null });
+  checkCertificateOptions(connectorOptions); // a wrong certificate or key fails before dialing
   const connector = new Connector({ port, ...connectorOptions });
   const socket = given ?? (await dial(host, port, options.signal));
   let head: Uint8Array | undefined;
@@ -68,9 +70,13 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   try {
     info = await connector.connect(servername ?? host);
   } catch (e) {
-    // Let the alert reach the server before the socket goes.
-    await settle(piped, 1000);
-    await closeSocket(socket);
+    if (e instanceof TlsError && e.code === 'BAD_CONFIG') {
+      socket.destroy(); // nothing was sent: there is nothing to close politely
+    } else {
+      // Let the alert reach the server before the socket goes.
+      await settle(piped, 1000);
+      await closeSocket(socket);
+    }
     inner.abort().catch(() => undefined);
     throw e;
   }

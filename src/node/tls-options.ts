@@ -8,7 +8,7 @@ import type { LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PeerCertificate, SecureVersion } from 'node:tls';
 import { TlsError } from '../errors.js';
-import { certificatesFrom, isCertificateInputs, privateKeyFrom } from '../inputs.js';
+import { checkCertificateOptions } from '../inputs.js';
 import type { CertificateInput, CertificateInputs, ConnectorOptions, PrivateKeyInput, VerifyContext } from '../options.js';
 import { peerCertificate } from './peer-certificate.js';
 
@@ -51,8 +51,11 @@ export interface TlsConnectOptions extends Omit<ConnectorOptions, 'port' | 'minV
   timeout?: number;
   /** Keep our side open after the server ends its side (default false, as in Node). */
   allowHalfOpen?: boolean;
-  /** STARTTLS: a plaintext exchange before the handshake. */
-  preamble?: Preamble;
+  /**
+   * STARTTLS: a plaintext exchange before the handshake (a {@link Preamble}).
+   * A method, so that a preamble typed for net.Socket fits (tlsConnect dials one).
+   */
+  preamble?(socket: Duplex): ReturnType<Preamble>;
   /** Ignored: https.Agent's cached session. puretls resumes from its own ticket store (`sessions`). */
   session?: unknown;
   /** Passed to net.connect(). */
@@ -200,13 +203,7 @@ export function mapTlsOptions(options: TlsConnectOptions): MappedTlsOptions {
     c.clientCertificate = { chain: o.cert, key: keyInput(o.key) };
   }
   // Read now, so a wrong certificate or key throws here, as tls.connect() does.
-  certificatesFrom(c.ca, 'ca');
-  if (c.roots !== 'mozilla' && c.roots !== 'system' && isCertificateInputs(c.roots)) certificatesFrom(c.roots, 'roots');
-  if (c.clientCertificate) {
-    const names = o.cert !== undefined ? ['cert', 'key'] : ['clientCertificate.chain', 'clientCertificate.key'];
-    certificatesFrom(c.clientCertificate.chain, names[0]!);
-    privateKeyFrom(c.clientCertificate.key, names[1]!);
-  }
+  checkCertificateOptions(c, o.cert !== undefined ? { chain: 'cert', key: 'key' } : undefined);
   if (o.checkServerIdentity) {
     if (c.verify) throw bad('give checkServerIdentity or verify, not both');
     c.verify = verifierFor(o.checkServerIdentity);

@@ -6,7 +6,7 @@
  */
 import { TlsError } from '../errors.js';
 import { base64Decode, base64Encode } from '../crypto/der.js';
-import { certificatesFrom, isCertificateInputs, type CertificateInput, type CertificateInputs } from '../inputs.js';
+import { certificatesFrom, type CertificateInput, type CertificateInputs } from '../inputs.js';
 import { parseCertificate, subjectOfCertificate, type ParsedCert } from './cert.js';
 import { parseName } from './dn.js';
 import { MOZILLA_ROOTS } from './mozilla-roots.js';
@@ -42,11 +42,12 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** Iterables (other than strings and bytes) become lists, so any collection of inputs is taken. */
+/** Iterables (other than strings and bytes) become lists; anything else goes on, for certificatesFrom to name. */
 function listOf(input: CertificateInputs | Iterable<CertificateInput>): CertificateInputs {
-  return typeof input === 'string' || input instanceof Uint8Array || Array.isArray(input)
-    ? (input as CertificateInputs)
-    : [...input];
+  const iterable = typeof input === 'object' && input !== null && Symbol.iterator in input;
+  return iterable && !(input instanceof Uint8Array) && !Array.isArray(input)
+    ? [...(input as Iterable<CertificateInput>)]
+    : (input as CertificateInputs);
 }
 
 function entryFromDer(der: Uint8Array, field: string, i: number): Entry {
@@ -112,12 +113,9 @@ export class TrustStore {
     if (roots instanceof TrustStore) return roots;
     if (roots === 'mozilla') return TrustStore.mozilla();
     if (roots === 'system') return TrustStore.system();
-    if (!isCertificateInputs(roots)) {
-      const what = roots === null ? 'null' : Array.isArray(roots) ? 'a list with something other than PEM or DER in it' : `a ${typeof roots}`;
-      throw new TlsError('BAD_CONFIG', `${field} is ${what}; expected 'mozilla', 'system', a TrustStore, or certificates (PEM text, a Buffer/Uint8Array holding PEM or DER, or an array of those)`);
-    }
     if (typeof roots === 'string' && !roots.includes('-----BEGIN ')) {
-      throw new TlsError('BAD_CONFIG', `${field} is ${JSON.stringify(roots.slice(0, 40))}; expected 'mozilla', 'system', a TrustStore, or certificates`);
+      const hint = /\.(pem|crt|cer|der)$/i.test(roots) ? " (a file name? pass the file's contents)" : '';
+      throw new TlsError('BAD_CONFIG', `${field} is ${JSON.stringify(roots.slice(0, 40))}; expected 'mozilla', 'system', a TrustStore, or certificates${hint}`);
     }
     return new TrustStore(entriesOf(roots, field));
   }

@@ -7,6 +7,7 @@
 import { TlsError } from '../errors.js';
 import { certificatesFrom, privateKeyFrom, type CertificateInputs } from '../inputs.js';
 import type { ConnectorOptions } from '../options.js';
+import { TrustStore } from '../verify/index.js';
 
 /** Structured-cloneable connector options for the wasi:tls hosts, set through configure(). */
 export interface WasiTlsOptions
@@ -92,7 +93,7 @@ function checkCertificates(options: WasiTlsOptions): void {
     if (typeof roots === 'object' && !Array.isArray(roots) && !(roots instanceof Uint8Array)) {
       throw new TlsError('BAD_CONFIG', 'wasi:tls options: roots cannot be a TrustStore (it does not cross to the IO worker); pass certificates');
     }
-    certificatesFrom(roots, 'roots');
+    TrustStore.from(roots, 'roots');
   }
   if (cc !== undefined) {
     certificatesFrom(cc.chain, 'clientCertificate.chain');
