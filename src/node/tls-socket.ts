@@ -206,12 +206,12 @@ export class TLSSocket extends Duplex {
     return info ? { name: info.cipherSuite, standardName: info.cipherSuite, version: info.version } : undefined;
   }
 
-  /** Node's getPeerCertificate(): the server's leaf ({} before the handshake or when resumed; null once destroyed). */
+  /** Node's getPeerCertificate(): the server's leaf ({} before the handshake or when resumed; null once destroyed, as in Node). */
   getPeerCertificate(detailed?: false): PeerCertificate;
   getPeerCertificate(detailed: true): DetailedPeerCertificate;
   getPeerCertificate(detailed?: boolean): PeerCertificate | DetailedPeerCertificate;
   getPeerCertificate(detailed = false): PeerCertificate | DetailedPeerCertificate | null {
-    if (this.destroyed && !this.info) return null;
+    if (this.destroyed) return null;
     if (!this.info) return {} as PeerCertificate;
     if (detailed) return peerCertificate(this.info.peerCertificates, true) as DetailedPeerCertificate;
     this.peerCache ??= peerCertificate(this.info.peerCertificates) as PeerCertificate;
