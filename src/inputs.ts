@@ -151,6 +151,40 @@ function asList(input: unknown): { items: readonly unknown[]; listed: boolean } 
 }
 
 /**
+ * Certificates read (strictly) from one item, so that connections made with
+ * the same `ca` (a Node Agent passes the same Buffer every time) do not read
+ * a bundle again. Strings are immutable; bytes are kept with a copy and
+ * compared with it on every use, so a changed Buffer is read afresh. The
+ * DER returned is the cache's own (callers only read it).
+ */
+const stringItems = new Map<string, readonly Uint8Array[]>();
+const byteItems = new WeakMap<Uint8Array, { readonly copy: Uint8Array; readonly ders: readonly Uint8Array[] }>();
+const STRING_ITEMS_KEPT = 32;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function cachedItem(item: unknown): readonly Uint8Array[] | undefined {
+  if (typeof item === 'string') return stringItems.get(item);
+  if (!(item instanceof Uint8Array)) return undefined;
+  const hit = byteItems.get(item);
+  return hit && sameBytes(hit.copy, item) ? hit.ders : undefined;
+}
+
+function remember(item: unknown, ders: readonly Uint8Array[]): void {
+  if (typeof item === 'string') {
+    stringItems.set(item, ders);
+    if (stringItems.size > STRING_ITEMS_KEPT) stringItems.delete(stringItems.keys().next().value!);
+  } else if (item instanceof Uint8Array) {
+    // new Uint8Array(), not slice(): Buffer#slice() is a view of the same memory.
+    byteItems.set(item, { copy: new Uint8Array(item), ders });
+  }
+}
+
+/**
  * DER certificates from one input or a list, in order. PEM blocks other
  * than CERTIFICATE are refused. With 'strict', DER must have a
  * certificate's shape; with 'as-is' it goes to the verifier unchanged.
@@ -160,12 +194,27 @@ export function certificatesFrom(input: unknown, field: string, check: DerCheck 
   const { items, listed } = asList(input);
   const out: Uint8Array[] = [];
   items.forEach((item, i) => {
-    const name = itemName(field, i, listed);
+    const cached = check === 'strict' ? cachedItem(item) : undefined;
+    if (cached) {
+      out.push(...cached);
+      return;
+    }
+    const start = out.length;
+    readItem(item, itemName(field, i, listed), check, out);
+    if (check === 'strict') remember(item, out.slice(start));
+  });
+  return out;
+}
+
+/** Reads one item's certificates into `out`. */
+function readItem(item: unknown, name: string, check: DerCheck, out: Uint8Array[]): void {
+  {
     const d = decodeItem(item, name, 'CERTIFICATE', check);
     if (d.kind === 'der') {
       const kind = check === 'strict' ? describeDer(d.der) : 'a certificate';
       if (kind !== 'a certificate') throw bad(`${name} is ${kind}, not a certificate`);
-      out.push(d.der);
+      // Strict reads are cached: keep a copy of our own, not the caller's buffer.
+      out.push(check === 'strict' ? new Uint8Array(d.der) : d.der);
       return;
     }
     if (d.blocks.length === 0) throw bad(`${name} holds no complete PEM block; expected "-----BEGIN CERTIFICATE-----"`);
@@ -178,8 +227,7 @@ export function certificatesFrom(input: unknown, field: string, check: DerCheck 
       }
       out.push(b.der);
     });
-  });
-  return out;
+  }
 }
 
 const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);

@@ -148,6 +148,14 @@ const idOf = (o: object): number => {
   return id;
 };
 
+/** SHA-256 of each certificate or key, by (cached, never changed) DER array: a bundle is hashed once. */
+const derDigests = new WeakMap<Uint8Array, Uint8Array>();
+const derDigest = (der: Uint8Array): Uint8Array => {
+  let d = derDigests.get(der);
+  if (!d) derDigests.set(der, (d = sha256(der)));
+  return d;
+};
+
 /**
  * Names the trust a session was established under. A ticket carries its
  * connection's authentication (RFC 8446 §2.2), so a connection resumes only
@@ -156,7 +164,7 @@ const idOf = (o: object): number => {
  */
 export function trustPolicyKey(options: ConnectorOptions): string {
   const parts: string[] = [];
-  const digest = (list: readonly Uint8Array[]): string => toHex(sha256(concat(...list)).subarray(0, 12));
+  const digest = (list: readonly Uint8Array[]): string => toHex(sha256(concat(...list.map(derDigest))).subarray(0, 12));
   if (options.verify) parts.push(`verify#${idOf(options.verify)}`);
   const roots = options.roots;
   if (roots instanceof TrustStore) parts.push(`roots#${idOf(roots)}`);
@@ -168,8 +176,9 @@ export function trustPolicyKey(options: ConnectorOptions): string {
   else if (at) parts.push(`at#${idOf(at)}`);
   const cc = options.clientCertificate;
   if (cc) {
-    const key = privateKeyFrom(cc.key, 'clientCertificate.key');
-    parts.push(`client=${digest([...toDerList(cc.chain, 'clientCertificate.chain'), key])}`);
+    // The key is hashed afresh: it may be the caller's own buffer.
+    const key = sha256(privateKeyFrom(cc.key, 'clientCertificate.key'));
+    parts.push(`client=${digest(toDerList(cc.chain, 'clientCertificate.chain'))}.${toHex(key.subarray(0, 12))}`);
   }
   return parts.join(',') || 'default';
 }

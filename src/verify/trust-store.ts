@@ -50,9 +50,20 @@ function listOf(input: CertificateInputs | Iterable<CertificateInput>): Certific
     : (input as CertificateInputs);
 }
 
+/**
+ * Entries by DER: certificatesFrom() returns the same (cached, never
+ * changed) arrays for the same input, so stores built again from one `ca`
+ * reuse the entries and what they have parsed.
+ */
+const entries = new WeakMap<Uint8Array, Entry>();
+
 function entryFromDer(der: Uint8Array, field: string, i: number): Entry {
+  const hit = entries.get(der);
+  if (hit) return hit;
   try {
-    return { b64: base64Encode(der), subjectB64: base64Encode(subjectOfCertificate(der)) };
+    const e: Entry = { b64: base64Encode(der), subjectB64: base64Encode(subjectOfCertificate(der)) };
+    entries.set(der, e);
+    return e;
   } catch (cause) {
     throw new TlsError('BAD_CONFIG', `malformed trust anchor certificate (${field}, certificate ${i + 1})`, { cause });
   }

@@ -81,6 +81,18 @@ describe('trust anchors: every shape is accepted', () => {
     expect((await handshake(echo, { ...connectorOptions(checked), alpn: [] })).version).toBe('TLSv1.3');
   });
 
+  it('a Buffer read once is read again when its contents change (inputs are cached by content)', async () => {
+    const ca = Buffer.from(loadCert('root').cert);
+    expect((await handshake(echo, { ca })).version).toBe('TLSv1.3');
+    expect((await handshake(echo, { ca })).version).toBe('TLSv1.3'); // from the cache
+    ca.fill(0x20); // now only spaces
+    await expect(handshake(echo, { ca })).rejects.toMatchObject({ code: 'BAD_CONFIG', message: expect.stringMatching(/^ca is neither PEM nor DER/) });
+    const der = new Uint8Array(loadCert('root').certDer);
+    expect((await handshake(echo, { ca: der })).version).toBe('TLSv1.3');
+    der.set(loadCert('rsa-root').certDer.subarray(0, der.length)); // another certificate's bytes, same length
+    await expect(handshake(echo, { ca: der })).rejects.toMatchObject({ name: 'TlsError' });
+  });
+
   it('and an untrusting root still fails (the inputs are really used)', async () => {
     await expect(handshake(echo, { ca: Buffer.from(loadCert('rsa-root').cert) })).rejects.toMatchObject({ code: 'CERT_UNTRUSTED_ROOT' });
     await expect(
@@ -102,6 +114,17 @@ describe('verifyServerChain: every chain shape, and roots as the connector takes
     for (const roots of ['mozilla', 'system'] as const) {
       await expect(verifyServerChain({ chain, serverName: 'localhost', roots })).rejects.toMatchObject({ code: 'CERT_UNTRUSTED_ROOT' });
     }
+  });
+
+  it('a Buffer in the chain is copied, not kept: changing it later does not change what was parsed', async () => {
+    const leaf = loadCert('server-ecdsa-chain'); // parsed by no other test here
+    const inter = loadCert('ecdsa-intermediate').certDer;
+    const buf = Buffer.from(leaf.certDer); // a view into Node's shared pool
+    const roots = loadCert('ecdsa-root').cert;
+    expect((await verifyServerChain({ chain: [buf, inter], serverName: 'localhost', roots })).path).toHaveLength(3);
+    buf.fill(0);
+    const again = await verifyServerChain({ chain: [leaf.certDer, inter], serverName: 'localhost', roots });
+    expect(again.path[0]).toEqual(leaf.certDer);
   });
 
   it('a chain of DER bytes is read as DER even when malformed (the verifier judges it)', async () => {
