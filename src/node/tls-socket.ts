@@ -168,7 +168,11 @@ export class TLSSocket extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (error?: Error | null) => void): void {
     this.timer?.refresh();
-    this.inner.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).then(() => cb(), cb);
+    // Queued at once; the next write waits only while the 64 KiB buffer is full (a failure
+    // of the connection reaches the socket through the handshake or the reader instead).
+    this.inner.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).catch(noop);
+    if ((this.inner.desiredSize ?? 0) > 0) cb();
+    else this.inner.ready.then(() => cb(), cb);
   }
 
   override _final(cb: (error?: Error | null) => void): void {
