@@ -3,7 +3,6 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concat, toHex, utf8 } from './codec.js';
-import { pemToDer } from './crypto/der.js';
 import { selectProvider, type ProviderChoice } from './crypto/index.js';
 // Registers 'webcrypto', which 'auto' then picks where crypto.subtle exists.
 import './crypto/webcrypto.js';
@@ -21,10 +20,10 @@ import {
 } from './handshake/constants.js';
 import { defaultSessionStore, type SessionStore } from './handshake/session.js';
 import { clientKeySchemes } from './handshake/client-auth.js';
-import { spkiOfCertificate, TrustStore, verifyServerChain, type TrustAnchorInfo } from './verify/index.js';
+import { certificatesFrom, privateKeyFrom, type CertificateInputs, type PrivateKeyInput } from './inputs.js';
+import { spkiOfCertificate, TrustStore, verifyDerChain, type RootsInput, type TrustAnchorInfo } from './verify/index.js';
 
-/** A certificate or key: PEM text (one or more blocks) or DER bytes. */
-export type CertificateInput = string | Uint8Array;
+export type { CertificateInput, CertificateInputs, PrivateKeyInput } from './inputs.js';
 
 /** What a caller-supplied verifier receives. */
 export interface VerifyContext {
@@ -52,12 +51,13 @@ export interface Limits {
 /** Options of a Connector, and so of connect() and connectWebSocket(): trust, algorithms, resumption, limits and debugging. */
 export interface ConnectorOptions {
   /**
-   * Trust anchors (PEM or DER). Like Node's `ca`, these replace the bundled
-   * Mozilla roots unless `roots` is also given, in which case both are trusted.
+   * Trust anchors as Node's `ca` takes them (PEM, or bytes holding PEM or DER,
+   * or a list). They replace the bundled Mozilla roots unless `roots` is also
+   * given, in which case both are trusted.
    */
-  ca?: CertificateInput | readonly CertificateInput[];
-  /** The base trust store: 'mozilla' (bundled, default), 'system', a TrustStore or a list of certificates. */
-  roots?: 'mozilla' | 'system' | TrustStore | readonly CertificateInput[];
+  ca?: CertificateInputs;
+  /** The base trust store: 'mozilla' (bundled, default), 'system', a TrustStore or certificates. */
+  roots?: RootsInput;
   /**
    * Replaces puretls's verification of the server's chain. It must throw to
    * refuse; call `ctx.defaultVerify()` to add checks (e.g. pinning) on top.
@@ -90,8 +90,8 @@ export interface ConnectorOptions {
   port?: number;
   /** Send early data (0-RTT) when a ticket allows it. `{ retry: false }` drops rejected early data. */
   earlyData?: boolean | { retry?: boolean };
-  /** Client certificate for mutual TLS. */
-  clientCertificate?: { chain: CertificateInput | readonly CertificateInput[]; key: CertificateInput };
+  /** Client certificate for mutual TLS: chain leaf first, and its key (PKCS#8, SEC1 or PKCS#1; PEM or DER). */
+  clientCertificate?: { chain: CertificateInputs; key: PrivateKeyInput };
   /** Offer post-handshake client authentication (RFC 8446 §4.6.2). */
   postHandshakeAuth?: boolean;
   /** Middlebox compatibility mode (RFC 8446 §D.4). Default true. */
@@ -142,16 +142,9 @@ export function checkLimits(limits: Limits | undefined): void {
   }
 }
 
-/** DER certificates from one input or a list: DER bytes as is, PEM text as its CERTIFICATE blocks. */
-export function toDerList(input: CertificateInput | readonly CertificateInput[] | undefined): Uint8Array[] {
-  if (input === undefined) return [];
-  const list = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
-  const out: Uint8Array[] = [];
-  for (const item of list) {
-    if (typeof item === 'string') out.push(...pemToDer(item, 'CERTIFICATE'));
-    else out.push(item);
-  }
-  return out;
+/** DER certificates from one input or a list (src/inputs.ts); `field` names the option in errors. */
+export function toDerList(input: CertificateInputs | undefined, field = 'certificates'): Uint8Array[] {
+  return certificatesFrom(input, field);
 }
 
 const objectIds = new WeakMap<object, number>();
@@ -162,6 +155,14 @@ const idOf = (o: object): number => {
   return id;
 };
 
+/** SHA-256 of each certificate or key, by (cached, never changed) DER array: a bundle is hashed once. */
+const derDigests = new WeakMap<Uint8Array, Uint8Array>();
+const derDigest = (der: Uint8Array): Uint8Array => {
+  let d = derDigests.get(der);
+  if (!d) derDigests.set(der, (d = sha256(der)));
+  return d;
+};
+
 /**
  * Names the trust a session was established under. A ticket carries its
  * connection's authentication (RFC 8446 §2.2), so a connection resumes only
@@ -170,20 +171,21 @@ const idOf = (o: object): number => {
  */
 export function trustPolicyKey(options: ConnectorOptions): string {
   const parts: string[] = [];
-  const digest = (list: readonly Uint8Array[]): string => toHex(sha256(concat(...list)).subarray(0, 12));
+  const digest = (list: readonly Uint8Array[]): string => toHex(sha256(concat(...list.map(derDigest))).subarray(0, 12));
   if (options.verify) parts.push(`verify#${idOf(options.verify)}`);
   const roots = options.roots;
   if (roots instanceof TrustStore) parts.push(`roots#${idOf(roots)}`);
-  else if (typeof roots === 'string') parts.push(`roots=${roots}`);
-  else if (roots) parts.push(`roots=${digest(toDerList(roots))}`);
-  if (options.ca !== undefined) parts.push(`ca=${digest(toDerList(options.ca))}`);
+  else if (roots === 'mozilla' || roots === 'system') parts.push(`roots=${roots}`);
+  else if (roots) parts.push(`roots=${digest(toDerList(roots, 'roots'))}`);
+  if (options.ca !== undefined) parts.push(`ca=${digest(toDerList(options.ca, 'ca'))}`);
   const at = options.verifyTime;
   if (at instanceof Date) parts.push(`at=${at.getTime()}`);
   else if (at) parts.push(`at#${idOf(at)}`);
   const cc = options.clientCertificate;
   if (cc) {
-    const key = typeof cc.key === 'string' ? utf8(cc.key) : cc.key;
-    parts.push(`client=${digest([...toDerList(cc.chain), key])}`);
+    // The key is hashed afresh: it may be the caller's own buffer.
+    const key = sha256(privateKeyFrom(cc.key, 'clientCertificate.key'));
+    parts.push(`client=${digest(toDerList(cc.chain, 'clientCertificate.chain'))}.${toHex(key.subarray(0, 12))}`);
   }
   return parts.join(',') || 'default';
 }
@@ -230,29 +232,24 @@ export function resolveTrustStore(options: ConnectorOptions): TrustStore | Promi
 }
 
 function buildTrustStore(options: ConnectorOptions): TrustStore | Promise<TrustStore> {
-  const ca = toDerList(options.ca);
+  const ca = toDerList(options.ca, 'ca');
   const roots = options.roots;
-  if (roots === undefined && ca.length) return TrustStore.fromCertificates(ca);
+  if (roots === undefined && ca.length) return TrustStore.fromCertificates(ca, 'ca');
   if (roots === undefined || roots === 'mozilla') {
     // Checked now, so a bad `ca` is a BAD_CONFIG before any I/O.
-    const extra = ca.length ? TrustStore.fromCertificates(ca) : null;
+    const extra = ca.length ? TrustStore.fromCertificates(ca, 'ca') : null;
     return TrustStore.loadMozilla().then((base) => (extra ? base.with(extra) : base));
   }
-  let base: TrustStore;
-  if (roots === 'system') base = TrustStore.system();
-  else if (roots instanceof TrustStore) base = roots;
-  else base = TrustStore.fromCertificates(toDerList(roots));
-  return ca.length ? base.with(ca) : base;
+  const base = TrustStore.from(roots);
+  return ca.length ? base.with(ca, 'ca') : base;
 }
 
 function resolveClientIdentity(options: ConnectorOptions): ClientCertificateIdentity | undefined {
   const cc = options.clientCertificate;
   if (!cc) return undefined;
-  const chain = toDerList(cc.chain);
+  const chain = toDerList(cc.chain, 'clientCertificate.chain');
   if (!chain.length) throw badConfig('clientCertificate.chain is empty');
-  const key = typeof cc.key === 'string' ? pemToDer(cc.key)[0] : cc.key;
-  if (!key) throw badConfig('clientCertificate.key holds no key');
-  const { pkcs8, schemes, schemes12 } = clientKeySchemes(key);
+  const { pkcs8, schemes, schemes12 } = clientKeySchemes(privateKeyFrom(cc.key, 'clientCertificate.key'));
   return { chain, key: pkcs8, schemes, schemes12 };
 }
 
@@ -318,7 +315,7 @@ export function resolveConfig(
   const timeOf = (): Date => (at === undefined ? new Date() : typeof at === 'function' ? at() : at);
   const defaultVerify = async (chain: readonly Uint8Array[], name: string): Promise<TrustAnchorInfo> => {
     const roots = await (trust ?? resolveTrustStore(options));
-    const { anchor } = await verifyServerChain({ chain: [...chain], serverName: name, at: timeOf(), roots, provider });
+    const { anchor } = await verifyDerChain({ chain: [...chain], serverName: name, at: timeOf(), roots, provider });
     // ConnectionInfo.trustAnchor: the anchor's name, label and date, not its certificate.
     const { der: _der, ...info } = anchor;
     return info;

@@ -54,7 +54,7 @@ export const TLS_OPTIONS = {
 /** Help text for {@link TLS_OPTIONS}, shared by the commands' --help. */
 export const TLS_OPTIONS_HELP = `TLS options:
   --servername NAME     name to send (SNI) and verify (default: HOST)
-  --ca FILE             trust only the certificates in this PEM file
+  --ca FILE             trust only the certificates in this file (PEM bundle or DER)
   --roots mozilla|system  base trust store (default mozilla; with --ca: only --ca)
   -k, --insecure        report a failed verification but go on
   --alpn LIST           offer these ALPN protocols, e.g. h2,http/1.1
@@ -64,7 +64,8 @@ export const TLS_OPTIONS_HELP = `TLS options:
                         OpenSSL names such as ECDHE-ECDSA-CHACHA20-POLY1305)
   --min-version V       oldest version to accept: 1.2 (default) or 1.3
   --max-version V       newest version to offer: 1.3 (default) or 1.2
-  --cert FILE --key FILE  client certificate chain and key (PEM) for mutual TLS
+  --cert FILE --key FILE  client certificate chain and key (PEM or DER; the key
+                        PKCS#8, SEC1 or PKCS#1) for mutual TLS
   --keylog FILE         append the secrets in SSLKEYLOGFILE format (Wireshark);
                         $SSLKEYLOGFILE does the same
   --trace               print every handshake message and derived secret to stderr,
@@ -97,7 +98,7 @@ export function sessionFlags(values: ParsedValues): SessionFlags {
   const servername = str(values.servername);
   if (servername) flags.servername = servername;
   const ca = str(values.ca);
-  if (ca) flags.caPem = readOptionFile('--ca', ca);
+  if (ca) flags.ca = readOptionFile('--ca', ca);
   const roots = str(values.roots);
   if (roots !== undefined) {
     if (roots !== 'mozilla' && roots !== 'system') throw new UsageError('--roots takes mozilla or system');
@@ -129,8 +130,8 @@ export function sessionFlags(values: ParsedValues): SessionFlags {
   }
   const cert = str(values.cert);
   const key = str(values.key);
-  if (cert) flags.clientCertPem = readOptionFile('--cert', cert);
-  if (key) flags.clientKeyPem = readOptionFile('--key', key);
+  if (cert) flags.clientCert = readOptionFile('--cert', cert);
+  if (key) flags.clientKey = readOptionFile('--key', key);
   return flags;
 }
 

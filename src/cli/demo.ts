@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable, Writable } from 'node:stream';
-import { generateDemoPki } from './certgen.js';
+import type { DemoPki } from './certgen.js';
 import { EXIT_OK, TLS_OPTIONS, UsageError, parse, reportFailure, sessionFlags, type Io } from './common.js';
 import { openConnection, pipeConnection, prepareOptions } from './session.js';
 import { formatSummary } from './summary.js';
@@ -36,7 +36,7 @@ const OPTIONS = {
   help: TLS_OPTIONS.help,
 } as const;
 
-function startServer(pki: ReturnType<typeof generateDemoPki>): Promise<Server> {
+function startServer(pki: DemoPki): Promise<Server> {
   const server = createServer(
     { cert: pki.certPem, key: pki.keyPem, minVersion: 'TLSv1.3', ALPNProtocols: ['http/1.1'] },
     (req, res) => {
@@ -73,12 +73,14 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     };
     say('puretls demo: no network needed, everything runs on 127.0.0.1\n\n');
     const t0 = Date.now();
-    const pki = generateDemoPki();
+    // Loaded here only: it brings @peculiar/x509 and its Reflect polyfill (src/cli/certgen.ts).
+    const { generateDemoPki } = await import('./certgen.js');
+    const pki = await generateDemoPki();
     say(`1. Generated a fresh P-256 root and a certificate for localhost (${Date.now() - t0} ms).\n`);
     server = await startServer(pki);
     const { port } = server.address() as AddressInfo;
     say(`2. Started a Node HTTPS server (TLS 1.3 only) on 127.0.0.1:${port}.\n`);
-    const flags = { ...sessionFlags(values), caPem: pki.caPem, servername: 'localhost' };
+    const flags = { ...sessionFlags(values), ca: { name: 'demo root', data: pki.caPem }, servername: 'localhost' };
     flags.alpn ??= ['http/1.1'];
     const prepared = prepareOptions(flags, io.stderr);
     dispose = prepared.dispose;

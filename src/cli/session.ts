@@ -10,8 +10,9 @@ import { TlsError } from '../errors.js';
 import { TLS12_CIPHER_SUITES, type CipherSuiteName } from '../handshake/constants.js';
 import type { GroupName } from '../crypto/provider.js';
 import { connect, type NodeConnectOptions, type TlsConnection } from '../node.js';
+import { certificatesFrom, privateKeyFrom } from '../inputs.js';
 import { resolveTrustStore, type ConnectorOptions } from '../options.js';
-import { verifyServerChain } from '../verify/index.js';
+import { verifyDerChain } from '../verify/index.js';
 import { Progress } from './progress.js';
 import { buildSummary, passedVerdict, type Summary, type Verdict } from './summary.js';
 import { TraceFormatter } from './trace.js';
@@ -19,8 +20,8 @@ import { TraceFormatter } from './trace.js';
 /** Options common to `connect` and `demo`, as parsed from the command line. */
 export interface SessionFlags {
   servername?: string;
-  /** PEM text of extra trust anchors (replaces the bundled roots). */
-  caPem?: string;
+  /** Trust anchors (replace the bundled roots): a file's bytes, PEM or DER, or PEM text. */
+  ca?: OptionFile;
   roots?: 'mozilla' | 'system';
   insecure?: boolean;
   alpn?: string[];
@@ -31,8 +32,16 @@ export interface SessionFlags {
   keylog?: string;
   trace?: boolean;
   timeoutMs?: number;
-  clientCertPem?: string;
-  clientKeyPem?: string;
+  /** Client certificate chain and key for mutual TLS (PEM or DER). */
+  clientCert?: OptionFile;
+  clientKey?: OptionFile;
+}
+
+/** A file given on the command line: its name (for messages) and its bytes, PEM or DER. */
+export interface OptionFile {
+  /** How errors name it, e.g. "--ca root.pem". */
+  readonly name: string;
+  readonly data: string | Uint8Array;
 }
 
 /** OpenSSL and Node spellings of the groups, to puretls's IANA names. */
@@ -71,10 +80,10 @@ function usage(message: string): TlsError {
   return new TlsError('BAD_CONFIG', message);
 }
 
-/** Reads a file for an option, failing with a usage error that names it. */
-export function readOptionFile(option: string, file: string): string {
+/** Reads a file for an option (bytes: PEM or DER), failing with a usage error that names it. */
+export function readOptionFile(option: string, file: string): OptionFile {
   try {
-    return readFileSync(file, 'utf8');
+    return { name: `${option} ${file}`, data: new Uint8Array(readFileSync(file)) };
   } catch (e) {
     throw usage(`${option} ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -92,7 +101,8 @@ export interface PreparedOptions {
 /** Turns the command-line flags into ConnectorOptions (trust, groups, suites, key log, trace) and a verifier that records its verdict; --insecure lets a failed verification through. */
 export function prepareOptions(flags: SessionFlags, stderr: Writable): PreparedOptions {
   const options: ConnectorOptions = {};
-  if (flags.caPem !== undefined) options.ca = flags.caPem;
+  // Read here, so a wrong file is reported under its option name (src/inputs.ts).
+  if (flags.ca !== undefined) options.ca = certificatesFrom(flags.ca.data, flags.ca.name);
   if (flags.roots) options.roots = flags.roots;
   if (flags.alpn?.length) options.alpn = flags.alpn;
   if (flags.groups?.length) {
@@ -112,9 +122,12 @@ export function prepareOptions(flags: SessionFlags, stderr: Writable): PreparedO
   if (flags.minVersion) options.minVersion = flags.minVersion;
   if (flags.maxVersion) options.maxVersion = flags.maxVersion;
   if (flags.timeoutMs !== undefined) options.handshakeTimeout = flags.timeoutMs;
-  if (flags.clientCertPem !== undefined || flags.clientKeyPem !== undefined) {
-    if (flags.clientCertPem === undefined || flags.clientKeyPem === undefined) throw usage('--cert and --key go together');
-    options.clientCertificate = { chain: flags.clientCertPem, key: flags.clientKeyPem };
+  if (flags.clientCert !== undefined || flags.clientKey !== undefined) {
+    if (flags.clientCert === undefined || flags.clientKey === undefined) throw usage('--cert and --key go together');
+    options.clientCertificate = {
+      chain: certificatesFrom(flags.clientCert.data, flags.clientCert.name),
+      key: privateKeyFrom(flags.clientKey.data, flags.clientKey.name),
+    };
   }
   // A CLI process makes one connection: a resumption cache would only hold secrets.
   options.sessions = false;
@@ -140,7 +153,7 @@ export function prepareOptions(flags: SessionFlags, stderr: Writable): PreparedO
   const trust = resolveTrustStore(options);
   options.verify = async (ctx) => {
     try {
-      const v = await verifyServerChain({ chain: ctx.chain, serverName: ctx.serverName, roots: await trust });
+      const v = await verifyDerChain({ chain: ctx.chain, serverName: ctx.serverName, roots: await trust });
       verdict = passedVerdict(v);
     } catch (e) {
       const err = e instanceof TlsError ? e : new TlsError('BAD_CERTIFICATE', String(e));

@@ -252,7 +252,8 @@ export function parseCertificate(der: Uint8Array): ParsedCert {
     return hit;
   }
   // A copy: the cache must not keep (or see changes to) the caller's buffer.
-  const cert = parseUncached(der.slice());
+  // new Uint8Array() copies even a Buffer, whose slice() would be a view of the caller's memory.
+  const cert = parseUncached(new Uint8Array(der));
   parsedCache.set(id, cert);
   if (parsedCache.size > PARSED_CACHE_SIZE) parsedCache.delete(parsedCache.keys().next().value!);
   return cert;

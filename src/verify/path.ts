@@ -16,18 +16,25 @@ import { parseCertificate, type ParsedCert } from './cert.js';
 import { blame, certError, checkIssuer, checkLeaf, type Role } from './checks.js';
 import { nameConstraintViolation } from './constraints.js';
 import { describeNames, namesMatch, parseReferenceIdentity } from './names.js';
-import { TrustStore, type TrustAnchor, type TrustAnchorInfo } from './trust-store.js';
+import { certificatesFrom, type CertificateInputs } from '../inputs.js';
+import { TrustStore, type RootsInput, type TrustAnchor, type TrustAnchorInfo } from './trust-store.js';
 
 /** The input of verifyServerChain: the server's chain, the name to check and optional policy. */
 export interface VerifyServerChainOptions {
-  /** The server's certificates, DER, leaf first (RFC 8446 §4.4.2); the rest in any order. */
-  readonly chain: readonly Uint8Array[];
+  /**
+   * The server's certificates, leaf first (RFC 8446 §4.4.2), the rest in any
+   * order: PEM text, bytes holding PEM or DER, or a list of those.
+   */
+  readonly chain: CertificateInputs;
   /** The DNS name or IP literal the client meant to reach. */
   readonly serverName: string;
   /** The time to validate at; defaults to now. */
   readonly at?: Date;
-  /** Trust anchors; defaults to the bundled Mozilla roots (loaded on first use: TrustStore.loadMozilla()). */
-  readonly roots?: TrustStore;
+  /**
+   * Trust anchors, as the connector's `roots` takes them; defaults to
+   * 'mozilla' (the bundled roots, loaded on first use: TrustStore.loadMozilla()).
+   */
+  readonly roots?: RootsInput;
   /** Signature verifier; defaults to puretls's noble implementation. */
   readonly provider?: Pick<CryptoProvider, 'verify'>;
   /** Most certificates in a path, leaf and anchor included (default 10). */
@@ -276,9 +283,24 @@ function parseAt(chain: readonly Uint8Array[], i: number): ParsedCert {
  * `detail`.
  */
 export async function verifyServerChain(options: VerifyServerChainOptions): Promise<VerifiedChain> {
-  const { chain, serverName } = options;
+  const chain = certificatesFrom(options.chain, 'chain', 'as-is');
+  const given = options.roots;
+  const roots = given === undefined || given === 'mozilla' ? await TrustStore.loadMozilla() : TrustStore.from(given);
+  return verifyDerChain({ ...options, chain, roots });
+}
+
+/**
+ * verifyServerChain() for a handshake: the chain is DER exactly as the
+ * server sent it (never read as PEM) and the roots are already a store.
+ */
+export async function verifyDerChain(
+  options: Omit<VerifyServerChainOptions, 'chain' | 'roots'> & {
+    readonly chain: readonly Uint8Array[];
+    readonly roots: TrustStore;
+  },
+): Promise<VerifiedChain> {
+  const { chain, serverName, roots } = options;
   const at = options.at ?? new Date();
-  const roots = options.roots ?? (await TrustStore.loadMozilla());
   const provider = options.provider;
   const verify: CryptoProvider['verify'] = provider ? (a, k, m, s) => provider.verify(a, k, m, s) : nobleVerify;
   const maxLength = options.maxPathLength ?? DEFAULT_MAX_PATH_LENGTH;

@@ -6,13 +6,17 @@
  * issuer, so one connection does not parse the whole store.
  */
 import { TlsError } from '../errors.js';
-import { base64Decode, base64Encode, pemToDer } from '../crypto/der.js';
+import { base64Decode, base64Encode } from '../crypto/der.js';
+import { certificatesFrom, type CertificateInput, type CertificateInputs } from '../inputs.js';
 import { parseCertificate, subjectOfCertificate, type ParsedCert } from './cert.js';
 import { parseName } from './dn.js';
 import type { RootEntry } from './mozilla-roots.js';
 
-/** A certificate in PEM (one or more blocks) or DER form. */
-export type CertificateInput = Uint8Array | string;
+/**
+ * A base trust store, the same shape wherever `roots` is taken: 'mozilla'
+ * (bundled), 'system' (the runtime's), a TrustStore, or certificates.
+ */
+export type RootsInput = 'mozilla' | 'system' | TrustStore | CertificateInputs;
 
 /**
  * One trust anchor with its constraints: `certificate` (DER, or PEM with
@@ -65,55 +69,67 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-function toDerList(inputs: Iterable<CertificateInput>): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const input of inputs) {
-    if (typeof input !== 'string') out.push(input);
-    else {
-      const ders = pemToDer(input, 'CERTIFICATE');
-      if (ders.length === 0) throw new TlsError('BAD_CONFIG', 'no CERTIFICATE block in PEM trust anchor');
-      out.push(...ders);
-    }
-  }
-  return out;
-}
+/**
+ * Entries by DER: certificatesFrom() returns the same (cached, never
+ * changed) arrays for the same input, so stores built again from one `ca`
+ * reuse the entries and what they have parsed. Anchors with a label or a
+ * date are not cached (the same certificate may carry other constraints).
+ */
+const cachedEntries = new WeakMap<Uint8Array, Entry>();
 
-function entryFromDer(der: Uint8Array, label?: string, distrustAfter?: Date): Entry {
+function entryFromDer(der: Uint8Array, where: string, label?: string, distrustAfter?: Date): Entry {
+  const plain = label === undefined && distrustAfter === undefined;
+  const hit = plain ? cachedEntries.get(der) : undefined;
+  if (hit) return hit;
   let subjectB64: string;
   try {
     subjectB64 = base64Encode(subjectOfCertificate(der));
   } catch (cause) {
-    throw new TlsError('BAD_CONFIG', 'malformed trust anchor certificate', { cause });
+    throw new TlsError('BAD_CONFIG', `malformed trust anchor certificate (${where})`, { cause });
   }
-  return {
+  const e: Entry = {
     b64: base64Encode(der),
     subjectB64,
     ...(label !== undefined ? { label } : {}),
     ...(distrustAfter !== undefined ? { distrustAfter } : {}),
   };
+  if (plain) cachedEntries.set(der, e);
+  return e;
 }
 
-function isAnchorInput(x: CertificateInput | TrustAnchorInput): x is TrustAnchorInput {
-  return typeof x === 'object' && !(x instanceof Uint8Array);
+function isAnchorInput(x: unknown): x is TrustAnchorInput {
+  return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && 'certificate' in x;
 }
 
-function toEntries(inputs: Iterable<CertificateInput | TrustAnchorInput>): Entry[] {
+/** Iterables (other than strings and bytes) become lists; anything else goes on, for certificatesFrom to name. */
+function listOf<T>(input: T | Iterable<T>): unknown {
+  const iterable = typeof input === 'object' && input !== null && Symbol.iterator in input;
+  return iterable && !(input instanceof Uint8Array) && !Array.isArray(input) ? [...(input as Iterable<T>)] : input;
+}
+
+/** Entries for certificates (the shapes of inputs.ts) and anchor objects; `field` names the option in errors. */
+function toEntries(input: CertificateInputs | Iterable<CertificateInput | TrustAnchorInput>, field: string): Entry[] {
+  const list = listOf(input);
+  if (!Array.isArray(list) || !list.some(isAnchorInput)) {
+    return certificatesFrom(list, field).map((der, i) => entryFromDer(der, `${field}, certificate ${i + 1}`));
+  }
   const out: Entry[] = [];
-  for (const input of inputs) {
-    if (!isAnchorInput(input)) {
-      out.push(...toDerList([input]).map((der) => entryFromDer(der)));
-      continue;
+  list.forEach((item: unknown, i: number) => {
+    const where = `${field}[${i}]`;
+    if (!isAnchorInput(item)) {
+      out.push(...certificatesFrom(item, where).map((der) => entryFromDer(der, where)));
+      return;
     }
-    const ders = toDerList([input.certificate]);
-    if (ders.length !== 1) throw new TlsError('BAD_CONFIG', 'a trust anchor object takes exactly one certificate');
-    const { label, distrustAfter } = input;
-    if (label !== undefined && typeof label !== 'string') throw new TlsError('BAD_CONFIG', 'trust anchor label must be a string');
+    const ders = certificatesFrom(item.certificate, `${where}.certificate`);
+    if (ders.length !== 1) throw new TlsError('BAD_CONFIG', `${where}: a trust anchor object takes exactly one certificate`);
+    const { label, distrustAfter } = item;
+    if (label !== undefined && typeof label !== 'string') throw new TlsError('BAD_CONFIG', `${where}.label must be a string`);
     // A date that is not a date must not silently lift the restriction.
     if (distrustAfter !== undefined && !(distrustAfter instanceof Date && !Number.isNaN(distrustAfter.getTime()))) {
-      throw new TlsError('BAD_CONFIG', 'trust anchor distrustAfter must be a valid Date');
+      throw new TlsError('BAD_CONFIG', `${where}.distrustAfter must be a valid Date`);
     }
-    out.push(entryFromDer(ders[0]!, label, distrustAfter));
-  }
+    out.push(entryFromDer(ders[0]!, where, label, distrustAfter));
+  });
   return out;
 }
 
@@ -172,12 +188,31 @@ export class TrustStore {
   }
 
   /**
-   * A store of the given anchors: DER bytes, PEM text (any number of blocks
-   * each), or {@link TrustAnchorInput} objects carrying a label and a
-   * distrust-after date.
+   * A store of the given anchors: PEM text, bytes holding PEM or DER (one
+   * input or a list), or {@link TrustAnchorInput} objects carrying a label
+   * and a distrust-after date. `field` names the option in errors.
    */
-  static fromCertificates(certificates: Iterable<CertificateInput | TrustAnchorInput>): TrustStore {
-    return new TrustStore(toEntries(certificates), 'caller-supplied certificates');
+  static fromCertificates(
+    certificates: CertificateInputs | Iterable<CertificateInput | TrustAnchorInput>,
+    field = 'certificates',
+  ): TrustStore {
+    return new TrustStore(toEntries(certificates, field), 'caller-supplied certificates');
+  }
+
+  /**
+   * The store a `roots` option names (BAD_CONFIG for anything else); `field`
+   * names the option in errors. 'mozilla' needs the bundled roots loaded
+   * ({@link TrustStore.loadMozilla}).
+   */
+  static from(roots: RootsInput, field = 'roots'): TrustStore {
+    if (roots instanceof TrustStore) return roots;
+    if (roots === 'mozilla') return TrustStore.mozilla();
+    if (roots === 'system') return TrustStore.system();
+    if (typeof roots === 'string' && !roots.includes('-----BEGIN ')) {
+      const hint = /\.(pem|crt|cer|der)$/i.test(roots) ? " (a file name? pass the file's contents)" : '';
+      throw new TlsError('BAD_CONFIG', `${field} is ${JSON.stringify(roots.slice(0, 40))}; expected 'mozilla', 'system', a TrustStore, or certificates${hint}`);
+    }
+    return TrustStore.fromCertificates(roots, field);
   }
 
   /**
@@ -249,7 +284,7 @@ export class TrustStore {
     const entries: Entry[] = [];
     for (const p of pems) {
       try {
-        entries.push(...toEntries([p]));
+        entries.push(...toEntries(p, 'system'));
       } catch {
         // skipped
       }
@@ -262,8 +297,8 @@ export class TrustStore {
    * A new store with these anchors added (certificates, anchor objects, or
    * another store). A certificate already here keeps its label and date.
    */
-  with(more: Iterable<CertificateInput | TrustAnchorInput> | TrustStore): TrustStore {
-    const added = more instanceof TrustStore ? more.entries : toEntries(more);
+  with(more: CertificateInputs | Iterable<CertificateInput | TrustAnchorInput> | TrustStore, field = 'certificates'): TrustStore {
+    const added = more instanceof TrustStore ? more.entries : toEntries(more, field);
     const fresh = new Set<string>();
     for (const e of added) if (!this.byDer.has(e.b64)) fresh.add(e.b64);
     return new TrustStore([...this.entries, ...added], fresh.size ? `${this.source}, plus ${fresh.size} added` : this.source);

@@ -5,7 +5,9 @@
  * no TrustStore objects, no custom crypto providers).
  */
 import { TlsError } from '../errors.js';
-import type { CertificateInput, ConnectorOptions } from '../options.js';
+import { certificatesFrom, privateKeyFrom, type CertificateInputs } from '../inputs.js';
+import type { ConnectorOptions } from '../options.js';
+import { TrustStore } from '../verify/index.js';
 
 /** Structured-cloneable connector options for the wasi:tls hosts, set through configure(). */
 export interface WasiTlsOptions
@@ -28,8 +30,8 @@ export interface WasiTlsOptions
     | 'limits'
     | 'keyUpdateAfterRecords'
   > {
-  /** Base trust store: 'mozilla' (default unless `ca` is set), 'system' or certificates. */
-  roots?: 'mozilla' | 'system' | readonly CertificateInput[];
+  /** Base trust store: 'mozilla' (default unless `ca` is set), 'system' or certificates (not a TrustStore: it cannot cross). */
+  roots?: 'mozilla' | 'system' | CertificateInputs;
   verifyTime?: Date;
   crypto?: 'auto' | 'noble' | 'webcrypto';
   /** Session tickets are cached per worker unless this is false. */
@@ -81,10 +83,27 @@ export function checkWasiOptions(options: WasiTlsOptions): WasiTlsOptions {
   if (options.sessions !== undefined && options.sessions !== false) {
     throw new TlsError('BAD_CONFIG', 'wasi:tls options: sessions can only be false');
   }
+  checkCertificates(options);
   try {
     return structuredClone(options);
   } catch (e) {
     throw new TlsError('BAD_CONFIG', 'wasi:tls options must be structured-cloneable', { cause: e });
+  }
+}
+
+/** Certificates and keys are read here, so configure() reports a wrong one rather than a later handshake. */
+function checkCertificates(options: WasiTlsOptions): void {
+  certificatesFrom(options.ca, 'ca');
+  const { roots, clientCertificate: cc } = options;
+  if (roots !== undefined && roots !== 'mozilla' && roots !== 'system') {
+    if (typeof roots === 'object' && !Array.isArray(roots) && !(roots instanceof Uint8Array)) {
+      throw new TlsError('BAD_CONFIG', 'wasi:tls options: roots cannot be a TrustStore (it does not cross to the IO worker); pass certificates');
+    }
+    TrustStore.from(roots, 'roots');
+  }
+  if (cc !== undefined) {
+    certificatesFrom(cc.chain, 'clientCertificate.chain');
+    privateKeyFrom(cc.key, 'clientCertificate.key');
   }
 }
 

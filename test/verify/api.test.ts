@@ -123,7 +123,7 @@ describe('TrustStore', () => {
   });
 
   test('a PEM string without certificates is a configuration error', () => {
-    expect(() => TrustStore.fromCertificates(['not a pem'])).toThrow(/no CERTIFICATE/);
+    expect(() => TrustStore.fromCertificates(['not a pem'])).toThrow(/certificates\[0\] is a string with no PEM block/);
   });
 });
 

@@ -1,10 +1,16 @@
 /**
- * A small certificate factory for the verification corpus: @peculiar/asn1-x509
- * schemas encode the TBSCertificate, node:crypto signs it. Every field can be
- * overridden, including ones a real CA would never get wrong, so that each
- * rule of the validator can be tested in isolation.
+ * A small certificate factory for the verification corpus. @peculiar/x509
+ * makes the extensions and the PEM, @peculiar/asn1-x509's schemas encode the
+ * TBSCertificate and Certificate, node:crypto signs (synchronously, so the
+ * corpus is built as its cases are declared). Every field can be overridden,
+ * including ones a real CA would never get wrong, so that each rule of the
+ * validator can be tested in isolation: that is why the signature algorithm
+ * identifiers are exact bytes (some deliberately nonstandard) and why a
+ * dNSName holding non-ASCII bytes is written by hand (docs/verify.md).
  */
+import 'reflect-metadata'; // @peculiar/x509 needs it; test code may load it, src/ never does
 import { createHash, generateKeyPairSync, sign as nodeSign, constants, type KeyObject } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as x from '@peculiar/asn1-x509';
 import { encodeTlv } from '../../src/crypto/der.js';
@@ -245,6 +251,21 @@ function ext(oid: string, critical: boolean, value: Uint8Array | ArrayBuffer): x
   return new x.Extension({ extnID: oid, critical, extnValue: new OctetString(value) });
 }
 
+/** An @peculiar/x509 extension as the schema's Extension, to sit in a TBSCertificate. */
+function fromX509(e: x509.Extension): x.Extension {
+  return AsnConvert.parse(e.rawData, x.Extension);
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** SAN entries @peculiar/x509 can write; directory names and raw bytes go through the schema. */
+function x509GeneralName(item: NameItem): x509.JsonGeneralName | null {
+  if (typeof item !== 'string') return null;
+  const i = item.indexOf(':');
+  const type = { dns: 'dns', ip: 'ip', email: 'email', uri: 'url' }[item.slice(0, i)] as x509.GeneralNameType | undefined;
+  return type ? { type, value: item.slice(i + 1) } : null;
+}
+
 export function makeCert(spec: CertSpec): Cert {
   const issuerKey = spec.issuer?.key ?? spec.key;
   const issuerName = spec.issuerName ?? spec.issuer?.name ?? spec.subject;
@@ -253,25 +274,22 @@ export function makeCert(spec: CertSpec): Cert {
 
   const exts: x.Extension[] = [];
   if (spec.version !== 1) {
-    if (spec.ca !== undefined) {
-      exts.push(
-        ext(
-          x.id_ce_basicConstraints,
-          true,
-          AsnConvert.serialize(new x.BasicConstraints({ cA: spec.ca, pathLenConstraint: spec.pathLen })),
-        ),
-      );
-    }
-    if (spec.ku !== undefined) exts.push(ext(x.id_ce_keyUsage, true, AsnConvert.serialize(new x.KeyUsage(spec.ku))));
-    if (spec.eku) {
-      exts.push(ext(x.id_ce_extKeyUsage, false, AsnConvert.serialize(new x.ExtendedKeyUsage([...spec.eku]))));
-    }
+    if (spec.ca !== undefined) exts.push(fromX509(new x509.BasicConstraintsExtension(spec.ca, spec.pathLen, true)));
+    if (spec.ku !== undefined) exts.push(fromX509(new x509.KeyUsagesExtension(spec.ku, true)));
+    if (spec.eku) exts.push(fromX509(new x509.ExtendedKeyUsageExtension([...spec.eku], false)));
     if (spec.san || spec.rawDnsSan) {
-      const encoded = (spec.san ?? []).map((n) => new Uint8Array(AsnConvert.serialize(generalName(n))));
-      const raw = (spec.rawDnsSan ?? []).map((b) => encodeTlv(0x82, b));
-      const body = new Uint8Array([...encoded, ...raw].flatMap((b) => [...b]));
       // A SAN with an empty subject must be critical (RFC 5280 §4.2.1.6).
-      exts.push(ext(x.id_ce_subjectAltName, spec.subject.length === 0, encodeTlv(0x30, body)));
+      const critical = spec.subject.length === 0;
+      const names = (spec.san ?? []).map(x509GeneralName);
+      if (!spec.rawDnsSan && names.every((n) => n !== null)) {
+        exts.push(fromX509(new x509.SubjectAlternativeNameExtension(names as x509.JsonGeneralName[], critical)));
+      } else {
+        // Directory names via the schema; a dNSName of non-ASCII bytes (invalid IA5String) by hand.
+        const encoded = (spec.san ?? []).map((n) => new Uint8Array(AsnConvert.serialize(generalName(n))));
+        const raw = (spec.rawDnsSan ?? []).map((b) => encodeTlv(0x82, b));
+        const body = new Uint8Array([...encoded, ...raw].flatMap((b) => [...b]));
+        exts.push(ext(x.id_ce_subjectAltName, critical, encodeTlv(0x30, body)));
+      }
     }
     if (spec.permitted || spec.excluded) {
       const subtrees = (items: readonly NameItem[] | undefined) =>
@@ -282,20 +300,9 @@ export function makeCert(spec: CertSpec): Cert {
       });
       exts.push(ext(x.id_ce_nameConstraints, true, AsnConvert.serialize(nc)));
     }
-    if (spec.ski ?? true) {
-      exts.push(ext(x.id_ce_subjectKeyIdentifier, false, AsnConvert.serialize(new x.SubjectKeyIdentifier(spec.key.id))));
-    }
+    if (spec.ski ?? true) exts.push(fromX509(new x509.SubjectKeyIdentifierExtension(hex(spec.key.id))));
     const aki = spec.aki ?? spec.issuer !== undefined;
-    if (aki) {
-      const id = aki === true ? issuerKey.id : aki;
-      exts.push(
-        ext(
-          x.id_ce_authorityKeyIdentifier,
-          false,
-          AsnConvert.serialize(new x.AuthorityKeyIdentifier({ keyIdentifier: new x.KeyIdentifier(id) })),
-        ),
-      );
-    }
+    if (aki) exts.push(fromX509(new x509.AuthorityKeyIdentifierExtension(hex(aki === true ? issuerKey.id : aki))));
     for (const e of spec.extra ?? []) exts.push(ext(e.oid, e.critical ?? false, e.value));
   }
 
@@ -312,14 +319,14 @@ export function makeCert(spec: CertSpec): Cert {
   });
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const signature = signWith(sigAlg, spec.signWith ?? issuerKey, tbsDer);
-  const outer = hexBytes(ALG_IDS[spec.outerAlg ?? sigAlg]);
-  const bitString = encodeTlv(0x03, new Uint8Array([0, ...signature]));
-  const der = encodeTlv(0x30, new Uint8Array([...tbsDer, ...outer, ...bitString]));
+  // The outer algorithm may differ from the inner one on purpose (a mismatch case).
+  const outer = AsnConvert.parse(hexBytes(ALG_IDS[spec.outerAlg ?? sigAlg]), x.AlgorithmIdentifier);
+  const cert = new x.Certificate({ tbsCertificate: tbs, signatureAlgorithm: outer, signatureValue: signature.slice().buffer });
+  const der = new Uint8Array(AsnConvert.serialize(cert));
   return { der, spec, name: spec.subject, key: spec.key };
 }
 
 /** PEM text for one certificate. */
 export function pem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64');
-  return `-----BEGIN CERTIFICATE-----\n${b64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+  return x509.PemConverter.encode(new Uint8Array(der).buffer, 'CERTIFICATE') + '\n';
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeReadable, pipeToNode, readNode, WritableBridge } from '../../src/wasi/bridge.js';
 import { checkWasiOptions, connectorOptions, DEFAULT_WASI_HANDSHAKE_TIMEOUT } from '../../src/wasi/options.js';
 import type { WasiTlsOptions } from '../../src/wasi/options.js';
+import { loadCert } from '../peers/fixtures.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -183,7 +184,7 @@ describe('WritableBridge (guest output-stream → Connector)', () => {
 
 describe('wasi:tls options', () => {
   it('accepts the cloneable settings and defaults the handshake timeout', () => {
-    const options = checkWasiOptions({ ca: '-----BEGIN CERTIFICATE-----', alpn: ['http/1.1'], crypto: 'noble' });
+    const options = checkWasiOptions({ ca: loadCert('root').cert, alpn: ['http/1.1'], crypto: 'noble' });
     expect(connectorOptions(options).handshakeTimeout).toBe(DEFAULT_WASI_HANDSHAKE_TIMEOUT);
     expect(connectorOptions({ handshakeTimeout: 0 }).handshakeTimeout).toBeUndefined();
   });
