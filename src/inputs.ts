@@ -270,7 +270,7 @@ export function privateKeyFrom(input: unknown, field: string): Uint8Array {
     blocks.forEach((b, j) => {
       const where = blocks.length > 1 ? `${name} (PEM block ${j + 1})` : name;
       if (b.label === 'ENCRYPTED PRIVATE KEY') {
-        throw bad(`${where} is an encrypted private key; puretls takes it decrypted (node:crypto: createPrivateKey({ key, passphrase }).export({ type: 'pkcs8', format: 'pem' }))`);
+        throw bad(`${where} is an encrypted private key; puretls takes it decrypted (in Node: crypto.createPrivateKey({ key, passphrase }).export({ type: 'pkcs8', format: 'pem' }))`);
       }
       if (!KEY_LABELS.has(b.label)) throw bad(`${where} is ${describeLabel(b.label)}, not a private key`);
       keys.push(checkedKey(b.der, where));

@@ -19,6 +19,9 @@ const NOT_IMPORTED: Readonly<Record<string, string>> = {
   vite: "vitest's required peer, pinned",
   '@types/node': 'types of the Node built-ins',
   '@bytecodealliance/preview3-shim': "imported by jco's generated glue for the wasi:tls 0.3 guest (test/wasi/p3)",
+  deno: 'a runtime: test/runtimes/deno.test.ts runs its binary',
+  bun: 'a runtime: test/runtimes/bun.test.ts runs its binary',
+  workerd: 'a runtime: test/runtimes/workerd.test.ts runs its binary',
 };
 
 function sources(dir: string, out: string[] = []): string[] {

@@ -109,7 +109,7 @@ describe('verifyServerChain: every chain shape, and roots as the connector takes
 
   it('roots: a TrustStore, "mozilla" and "system" as before', async () => {
     const chain = loadCert('server-p256').chain;
-    const store = TrustStore.mozilla().with(loadCert('root').cert);
+    const store = (await TrustStore.loadMozilla()).with(loadCert('root').cert);
     expect((await verifyServerChain({ chain, serverName: 'localhost', roots: store })).path).toHaveLength(3);
     for (const roots of ['mozilla', 'system'] as const) {
       await expect(verifyServerChain({ chain, serverName: 'localhost', roots })).rejects.toMatchObject({ code: 'CERT_UNTRUSTED_ROOT' });
