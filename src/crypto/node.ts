@@ -222,6 +222,19 @@ function nodeAead(nc: NodeCrypto, name: AeadName, keyBytes: Uint8Array): SyncAea
       out.set(tag, body.length + rest.length);
       return out;
     },
+    sealInto(nonce, aad, parts, out, at) {
+      const c = nc.createCipheriv(cipher, key, nonce, opts);
+      c.setAAD(aad);
+      let p = at;
+      for (const part of parts) {
+        const body = c.update(part);
+        out.set(body, p);
+        p += body.length;
+      }
+      const rest = c.final(); // empty for these AEADs
+      out.set(rest, p);
+      out.set(c.getAuthTag(), p + rest.length);
+    },
     open(nonce, aad, ciphertext) {
       if (ciphertext.length < 16) return null;
       const split = ciphertext.length - 16;

@@ -38,6 +38,12 @@ export interface AeadKey {
   readonly tagLength: number;
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): MaybePromise<Uint8Array>;
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): MaybePromise<Uint8Array | null>;
+  /**
+   * Optional, synchronous: seals the concatenation of `parts` straight into
+   * `out` at `at` (ciphertext, then tag), so the record layer needs neither
+   * a plaintext copy nor an intermediate ciphertext (the bulk upload path).
+   */
+  sealInto?(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, at: number): void;
 }
 
 /** IANA TLS NamedGroup names (RFC 8446 §4.2.7, draft-ietf-tls-ecdhe-mlkem). */

@@ -166,14 +166,21 @@ export class RecordProtection implements RecordCipher {
     at: number,
     scratch: Scratch,
   ): Promise<void> | void {
-    const inner = this.inner(type, content, padding, out, at + HEADER_LENGTH, scratch);
-    const len = inner.length + this.aead.tagLength;
+    const len = content.length + 1 + padding + this.aead.tagLength;
     out[at] = ContentType.application_data;
     out[at + 1] = 0x03;
     out[at + 2] = 0x03;
     out[at + 3] = len >>> 8;
     out[at + 4] = len & 0xff;
     const header = out.subarray(at, at + HEADER_LENGTH);
+    if (this.aead.sealInto) {
+      // content, then the type and padding zeros (RFC 8446 §5.2), sealed in place.
+      const trailer = new Uint8Array(1 + padding);
+      trailer[0] = type;
+      this.aead.sealInto(recordNonce(this.iv, this.seq++), header, [content, trailer], out, at + HEADER_LENGTH);
+      return;
+    }
+    const inner = this.inner(type, content, padding, out, at + HEADER_LENGTH, scratch);
     const sealed = this.aead.seal(recordNonce(this.iv, this.seq++), header, inner);
     if (!isPromise(sealed)) {
       checkSealed(sealed, len);

@@ -87,7 +87,9 @@ export class RecordProtection12 implements RecordCipher {
     const nonce = this.nonce(seq, null);
     if (this.explicitNonceLength) out.set(nonce.subarray(4), at + HEADER_LENGTH);
     const body = at + HEADER_LENGTH + this.explicitNonceLength;
-    const sealed = this.aead.seal(nonce, additionalData(seq, type, 0x0303, content.length), content);
+    const aad = additionalData(seq, type, 0x0303, content.length);
+    if (this.aead.sealInto) return this.aead.sealInto(nonce, aad, [content], out, body);
+    const sealed = this.aead.seal(nonce, aad, content);
     const expected = content.length + this.aead.tagLength;
     if (!isPromise(sealed)) {
       checkSealed(sealed, expected);

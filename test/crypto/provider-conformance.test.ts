@@ -167,6 +167,22 @@ describe.each(providers.map((p) => [p.name, p] as const))('provider %s', (_name,
       expect(await aead.open(rand(12), rand(5), new Uint8Array(0))).toBeNull();
     });
 
+    it.each(AEADS)('$name sealInto, where offered, writes what seal gives, in place, from split parts', async ({ name, node, keyLen }) => {
+      const key = rand(keyLen);
+      const aead = await provider.aead(name, key);
+      if (!aead.sealInto) return expect(provider.name).not.toBe('node'); // node offers it
+      for (const [a, b] of [[0, 1], [16384, 1], [100, 7], [0, 0]] as const) {
+        const nonce = rand(12);
+        const aad = rand(13);
+        const parts = [rand(a), rand(b)];
+        const out = new Uint8Array(3 + a + b + 16 + 2).fill(0xee);
+        aead.sealInto(nonce, aad, parts, out, 3);
+        expect(hex(out.subarray(3, 3 + a + b + 16))).toBe(nodeSeal(node, key, nonce, aad, new Uint8Array([...parts[0]!, ...parts[1]!])));
+        // Nothing outside its slot is touched.
+        expect([...out.subarray(0, 3), ...out.subarray(3 + a + b + 16)]).toEqual([0xee, 0xee, 0xee, 0xee, 0xee]);
+      }
+    });
+
     it('does not depend on the caller keeping its buffers', async () => {
       const key = rand(16);
       const aead = await provider.aead('AES-128-GCM', key);
