@@ -176,7 +176,7 @@ export class WebSocketConnection {
 
   #receive(chunk: Buffer): void {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    while (!this.#closeSent && !this.#closed) {
+    while (!this.#closed) {
       const s = this.#payload;
       if (s) {
         // Inside a binary frame: unmask and hand over whatever has arrived.
@@ -187,7 +187,7 @@ export class WebSocketConnection {
         s.offset += n;
         s.remaining -= n;
         this.#buffer = this.#buffer.subarray(n);
-        if (n > 0) this.#handlers.binary(part);
+        if (n > 0 && !this.#closeSent) this.#handlers.binary(part);
         if (s.remaining === 0) {
           this.#payload = null;
           if (s.fin) this.#fragments = null;
@@ -251,6 +251,7 @@ export class WebSocketConnection {
       } else if (opcode !== OP_PONG) this.#fail(1002, 'unknown opcode');
       return;
     }
+    if (this.#closeSent) return; // after our close frame, only the peer's close matters
     if (opcode === OP_CONTINUATION) {
       const f = this.#fragments;
       if (!f) return this.#fail(1002, 'continuation without a message');
