@@ -23,3 +23,19 @@ export {
   WasiTlsError,
   type ByteSource,
 } from './client.js';
+export {
+  socketsTypes,
+  ipNameLookup,
+  configureSockets,
+  createSocketsInterfaces,
+  SocketError,
+  TcpSocket,
+  UdpSocket,
+  type SocketsOptions,
+  type SocketsInterfaces,
+  type SocketErrorCode,
+  type LookupErrorCode,
+  type IpAddress,
+  type IpSocketAddress,
+} from './sockets.js';
+export { setupWasi, wasiMap, wasiMapArgs, WASI_EXPORTS, type WasiSetup, type WasiSetupOptions } from './setup.js';
