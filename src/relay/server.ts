@@ -127,7 +127,8 @@ class Refusal extends Error {
 
 function connectOnce(address: ResolvedAddress, port: number, deadline: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const tcp = net.connect({ host: address.address, port, family: address.family });
+    // Half-open: the target's FIN ends one direction; the client may still send.
+    const tcp = net.connect({ host: address.address, port, family: address.family, allowHalfOpen: true });
     const timer = setTimeout(() => {
       tcp.destroy();
       reject(new Refusal(4110, `connect timed out`));

@@ -189,21 +189,26 @@ function openLink(options: SocketsOptions, target: RelayTarget): Promise<Link> {
 
 async function pump(link: Link, data: ByteSource): Promise<Result<void, SocketErrorCode>> {
   const reader = toByteStream(data).getReader();
-  let closedWith: SocketErrorCode | null | undefined;
-  void link.closed.then((e) => (closedWith = e));
+  let closedWith: SocketErrorCode | undefined;
+  const closed = link.closed.then((e) => (closedWith = e ?? { tag: 'connection-broken' }));
+  const stop = (): Result<void, SocketErrorCode> => {
+    // Stop reading the guest's stream: dropping it ends the guest's pending writes.
+    reader.cancel().catch(() => undefined);
+    return { tag: 'err', val: closedWith ?? { tag: 'connection-broken' } };
+  };
   try {
     for (;;) {
-      const { value, done } = await reader.read();
-      if (closedWith !== undefined) return { tag: 'err', val: closedWith ?? { tag: 'connection-broken' } };
-      if (done) break;
+      const next = await Promise.race([reader.read(), closed]);
+      if (closedWith !== undefined || !('done' in next)) return stop();
+      if (next.done) break;
+      const value = next.value;
       for (let i = 0; i < value.byteLength; i += SEND_CHUNK) link.ws.send(value.subarray(i, i + SEND_CHUNK));
       while (link.ws.bufferedAmount > SEND_HIGH_WATER && closedWith === undefined) await new Promise((r) => setTimeout(r, 5));
     }
     (link.ws as unknown as { send(data: string): void }).send(MSG_END);
     return { tag: 'ok', val: undefined };
   } catch {
-    reader.cancel().catch(() => undefined);
-    return { tag: 'err', val: closedWith ?? { tag: 'connection-broken' } };
+    return stop();
   }
 }
 
