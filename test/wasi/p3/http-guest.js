@@ -44,14 +44,19 @@ export async function fetch(host, port, path) {
   const toNetwork = wit.Stream(wit.Stream.U8_2);
   socket.send(toNetwork.readable);
   const [received] = socket.receive();
-  copy(received, fromNetwork.writable);
-  copy(ciphertext, toNetwork.writable);
+  // Both copies end when the connection is over: the task leaves nothing running.
+  const copies = Promise.all([copy(received, fromNetwork.writable), copy(ciphertext, toNetwork.writable)]);
 
   const outcome = await connector.start(host).read();
-  if (outcome.tag === 'err') throw `handshake failed: ${outcome.val.toDebugString()}`;
+  if (outcome.tag === 'err') {
+    cleartext.writable.drop();
+    await copies; // the alert reaches the server before the TCP half-close
+    throw `handshake failed: ${outcome.val.toDebugString()}`;
+  }
   await cleartext.writable.writeAll(ascii(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
   let response = '';
   for await (const chunk of plaintext) response += String.fromCharCode(...chunk);
   cleartext.writable.drop(); // close_notify, then the TCP half-close
+  await copies;
   return response;
 }
