@@ -47,7 +47,9 @@ export function compileAllowList(rules: readonly AllowRule[]): (target: RelayTar
     );
 }
 
-const notPublic = new BlockList();
+// Two lists: Node checks an IPv4 address against IPv6 rules too (as ::ffff:a.b.c.d).
+const notPublic4 = new BlockList();
+const notPublic6 = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -63,7 +65,7 @@ for (const [net, prefix] of [
   ['203.0.113.0', 24],
   ['224.0.0.0', 3],
 ] as const) {
-  notPublic.addSubnet(net, prefix, 'ipv4');
+  notPublic4.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
   ['::', 127],
@@ -75,7 +77,7 @@ for (const [net, prefix] of [
   ['fe80::', 10],
   ['ff00::', 8],
 ] as const) {
-  notPublic.addSubnet(net, prefix, 'ipv6');
+  notPublic6.addSubnet(net, prefix, 'ipv6');
 }
 
 /**
@@ -90,5 +92,5 @@ export function isPublicAddress(address: string): boolean {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
     if (mapped) return isPublicAddress(mapped[1]!);
   }
-  return !notPublic.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? !notPublic4.check(address, 'ipv4') : !notPublic6.check(address, 'ipv6');
 }

@@ -161,6 +161,26 @@ describe('tcp-socket over the relay', () => {
     }
   });
 
+  it('a target that accepts and then says nothing: the relay idle timeout ends receive with timeout', async () => {
+    const quiet = net.createServer(() => undefined);
+    quiet.listen(0, '127.0.0.1');
+    await once(quiet, 'listening');
+    const idle = await startRelay({ allow: ['127.0.0.1:*'], addresses: 'any', idleTimeout: 300 });
+    try {
+      const h = createSocketsInterfaces({ relay: idle.url, WebSocket: WS });
+      const socket = h.types.TcpSocket.create('ipv4');
+      await socket.connect(v4((quiet.address() as net.AddressInfo).port));
+      const [incoming, received] = socket.receive();
+      const sent = socket.send(new ReadableStream({ start: (c) => c.enqueue(encode('anyone there?')) }));
+      expect(await readAll(incoming)).toBe('');
+      expect(await received).toEqual({ tag: 'err', val: { tag: 'timeout' } });
+      expect(await sent).toEqual({ tag: 'err', val: { tag: 'timeout' } });
+    } finally {
+      await idle.stop();
+      quiet.close();
+    }
+  });
+
   it('a relay that cannot be reached is other(...), not a target error', async () => {
     const nowhere = createSocketsInterfaces({ relay: 'ws://127.0.0.1:1/', WebSocket: WS });
     const error = await errorOf(nowhere.types.TcpSocket.create('ipv4').connect(v4(443)));
