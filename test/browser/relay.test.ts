@@ -6,7 +6,7 @@
  * RFC 6455 framing (fragments, large frames, ping, unmasked frames), and the
  * `puretls-relay` command. Every target is a real TCP listener on loopback.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as net from 'node:net';
 import { once } from 'node:events';
@@ -18,6 +18,7 @@ import { parseRelayArgs } from '../../src/relay/cli.js';
 import { compileAllowList, isPublicAddress } from '../../src/relay/policy.js';
 import { CLOSE_CODES, TCP_SUBPROTOCOL, errorCodeForClose, formatTarget, parseTarget } from '../../src/relay/protocol.js';
 import { startRelay, type Relay, type RelayEvent, type RelayOptions } from '../../src/relay/server.js';
+import { startDeadTarget, type DeadTarget } from './dead-target.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -134,7 +135,7 @@ describe('relay policy and protocol helpers', () => {
 describe('the relay', () => {
   let echo: Awaited<ReturnType<typeof startTarget>>;
   let silent: Awaited<ReturnType<typeof startTarget>>;
-  let dead: { port: number; child: ChildProcess; filler: net.Socket };
+  let dead: DeadTarget;
   const relays: Relay[] = [];
   const events: RelayEvent[] = [];
   const relay = async (options: Partial<RelayOptions> = {}) => {
@@ -151,23 +152,13 @@ describe('the relay', () => {
   beforeAll(async () => {
     echo = await startTarget('echo');
     silent = await startTarget('silent');
-    // A listener that never accepts (backlog 0, its one slot taken): connects to it hang.
-    const script =
-      'use Socket; socket(my $s, PF_INET, SOCK_STREAM, 0) or die; bind($s, sockaddr_in(0, inet_aton("127.0.0.1"))) or die;' +
-      ' listen($s, 0) or die; my ($p) = sockaddr_in(getsockname($s)); $| = 1; print "$p\\n"; sleep 120;';
-    const child = spawn('perl', ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-    const port = Number(line.toString().trim());
-    const filler = net.connect(port, '127.0.0.1');
-    await once(filler, 'connect');
-    dead = { port, child, filler };
+    dead = await startDeadTarget();
   });
   afterAll(async () => {
     for (const r of relays) await r.stop();
     await echo?.stop();
     await silent?.stop();
-    dead?.filler.destroy();
-    dead?.child.kill();
+    dead?.stop();
   });
 
   it('signalling mode: connected, bytes both ways, end each way (TCP half-close), then 1000', async () => {

@@ -6,7 +6,6 @@
  * (puretls/wasi's 0.3 connector) on top against `openssl s_server`.
  * The same host in Chromium under a component: test/browser/wasi.test.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,6 +20,7 @@ import {
   type SocketsInterfaces,
 } from '../../src/wasi/sockets.js';
 import type { WebSocketConstructorLike } from '../../src/websocket.js';
+import { startDeadTarget } from '../browser/dead-target.js';
 import { loadCert, SERVER_ROOT, startOpenSslServer, type OpenSslServer } from '../peers/index.js';
 
 const WS = WebSocket as unknown as WebSocketConstructorLike;
@@ -61,19 +61,6 @@ async function startEcho(): Promise<{ port: number; server: net.Server; stop(): 
     server,
     stop: () => new Promise((r) => server.close(() => r())),
   };
-}
-
-/** A listener that never accepts (backlog 0, its one slot taken): SYNs to it go unanswered. */
-async function startDeadTarget(): Promise<{ port: number; child: ChildProcess; filler: net.Socket }> {
-  const script =
-    'use Socket; socket(my $s, PF_INET, SOCK_STREAM, 0) or die; bind($s, sockaddr_in(0, inet_aton("127.0.0.1"))) or die;' +
-    ' listen($s, 0) or die; my ($p) = sockaddr_in(getsockname($s)); $| = 1; print "$p\\n"; sleep 60;';
-  const child = spawn('perl', ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  const port = Number(line.toString().trim());
-  const filler = net.connect(port, '127.0.0.1');
-  await once(filler, 'connect');
-  return { port, child, filler };
 }
 
 let echo: Awaited<ReturnType<typeof startEcho>>;
@@ -156,8 +143,7 @@ describe('tcp-socket over the relay', () => {
       await vi.waitFor(() => expect(relay.stats.active).toBe(0));
       expect(relay.stats.refused[4110]).toBeGreaterThan(0);
     } finally {
-      dead.filler.destroy();
-      dead.child.kill();
+      dead.stop();
     }
   });
 
