@@ -255,8 +255,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
           if (idle) clearTimeout(idle);
           const tcp = tcpSocket;
           if (tcp && !(signalling ? clientEnded && targetEnded : false)) {
+            // Byte-only mode: a WebSocket close is the client's end; flush, send FIN, then let go.
             if (signalling) tcp.destroy();
-            else tcp.end();
+            else tcp.end(() => tcp.destroy());
           }
           live.delete(entry);
           if (counted) {
@@ -331,9 +332,15 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     );
   }
 
-  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://relay');
     if (!url.pathname.startsWith(prefix)) return; // another handler's path
+    let rest: string;
+    try {
+      rest = decodeURIComponent(url.pathname.slice(prefix.length)).replace(/^\/+/, '');
+    } catch {
+      return rejectUpgrade(socket, 400, 'Bad target encoding');
+    }
     const bad = checkUpgrade(req);
     if (bad !== null) return rejectUpgrade(socket, bad, 'Bad WebSocket upgrade');
     const origin = req.headers.origin;
@@ -341,9 +348,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       emit({ type: 'refused', client: clientAddress(req), target: null, code: 403, reason: `origin ${origin ?? '(none)'}` });
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
-    const rest = decodeURIComponent(url.pathname.slice(prefix.length)).replace(/^\/+/, '');
     relay(req, socket, head, rest === '' ? null : rest);
-  });
+  };
+  server.on('upgrade', onUpgrade);
 
   if (own) {
     await new Promise<void>((resolve, reject) => {
@@ -358,6 +365,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     server,
     stats,
     async stop() {
+      server.off('upgrade', onUpgrade);
       for (const e of live) {
         e.ws.close(4429, 'relay stopped');
         e.ws.terminate();

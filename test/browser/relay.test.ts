@@ -204,6 +204,7 @@ describe('the relay', () => {
     expect(events.slice(mark)).toContainEqual(expect.objectContaining({ type: 'refused', code: 4403 }));
     const malformed = client(`${r.url}no-port-here`);
     expect((await malformed.closed).code).toBe(4400);
+    expect(await client(`${r.url}%E0%A4%A`).refused).toBe(400); // not even decodable: no WebSocket
     expect(r.stats.refused).toEqual({ 4403: 1, 4400: 1 });
     expect(r.stats.bytesToTarget).toBe(0);
   });
