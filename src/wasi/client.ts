@@ -70,9 +70,49 @@ function hasRead(s: object): s is { read(options?: { count: number }): Promise<u
   return typeof (s as { read?: unknown }).read === 'function';
 }
 
-/** Adapts any ByteSource to a WHATWG stream of Uint8Array chunks. */
+/** What jco's p3 readers resolve `read()` with: an iterator result, or (older glue) the chunk or null. */
+function readResult(value: unknown): { done: boolean; bytes: Uint8Array | null } {
+  if (value === null || value === undefined) return { done: true, bytes: null };
+  if (typeof value === 'object' && 'done' in value && !ArrayBuffer.isView(value) && !Array.isArray(value)) {
+    const r = value as { done: boolean; value?: unknown };
+    const bytes = r.value === undefined || r.value === null ? null : toBytes(r.value);
+    return { done: r.done === true, bytes: bytes && bytes.byteLength > 0 ? bytes : null };
+  }
+  return { done: false, bytes: toBytes(value) };
+}
+
+/** Ends a source the host stops reading early: jco's readers drop their stream end (`return`, or Symbol.dispose). */
+async function release(source: object, reason: unknown): Promise<void> {
+  const s = source as { return?: (r?: unknown) => unknown } & Record<symbol, unknown>;
+  if (typeof s.return === 'function') await s.return(reason);
+  else if (typeof s[symbolDispose] === 'function') (s[symbolDispose] as () => void)();
+}
+
+const symbolDispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
+
+/**
+ * Adapts any ByteSource to a WHATWG stream of Uint8Array chunks. A source
+ * with `read({ count })` (jco's p3 stream reader, which is also an async
+ * iterator of single bytes) is read in chunks of up to 64 KiB.
+ */
 export function toByteStream(source: ByteSource): ReadableStream<Uint8Array> {
   if (source instanceof ReadableStream) return source;
+  if (hasRead(source)) {
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(ctl) {
+          for (;;) {
+            const { done, bytes } = readResult(await source.read({ count: READ_COUNT }));
+            if (bytes) ctl.enqueue(bytes);
+            if (done) ctl.close();
+            if (bytes || done) return;
+          }
+        },
+        cancel: (reason) => release(source, reason),
+      },
+      { highWaterMark: 0 },
+    );
+  }
   if (Symbol.asyncIterator in source || Symbol.iterator in source) {
     const iterator =
       Symbol.asyncIterator in source
@@ -87,19 +127,6 @@ export function toByteStream(source: ByteSource): ReadableStream<Uint8Array> {
         },
         async cancel(reason) {
           await iterator.return?.(reason);
-        },
-      },
-      { highWaterMark: 0 },
-    );
-  }
-  if (hasRead(source)) {
-    // jco's p3 stream readers: read({ count }) resolves with a chunk, or null/undefined at the end.
-    return new ReadableStream<Uint8Array>(
-      {
-        async pull(ctl) {
-          const value = await source.read({ count: READ_COUNT });
-          if (value === null || value === undefined) ctl.close();
-          else ctl.enqueue(toBytes(value));
         },
       },
       { highWaterMark: 0 },

@@ -5,8 +5,12 @@
  *   configure({ ca: rootPem });
  *   // jco transpile app.wasm -o out \
  *   //   --map 'wasi:tls/types@0.2.0-draft=puretls/wasi#types'
+ *
+ * Everything of the browser build (browser.ts: the 0.3 host, wasi:sockets
+ * over the relay, setupWasi), plus the 0.2 host, which needs preview2-shim's
+ * Node IO worker.
  */
-export { configure, currentOptions, type WasiTlsOptions } from './options.js';
+export * from './browser.js';
 export {
   types,
   ClientHandshake,
@@ -14,12 +18,3 @@ export {
   FutureClientStreams,
   type Result,
 } from './types.js';
-export {
-  client,
-  clientTypes,
-  createClientInterface,
-  toByteStream,
-  Connector as ClientConnector,
-  WasiTlsError,
-  type ByteSource,
-} from './client.js';
