@@ -138,6 +138,11 @@ export class Writer {
   }
 }
 
+/** A copy in memory of its own, also for a Node Buffer (whose slice() is a view). */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(b);
+}
+
 /** Concatenates byte arrays into a new one. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
   let n = 0;

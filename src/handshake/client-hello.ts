@@ -4,7 +4,7 @@
  * both handshakes start from (HelloContext) and early data's bookkeeping.
  */
 import type { KeyShare } from '../crypto/provider.js';
-import { constantTimeEqual } from '../codec.js';
+import { constantTimeEqual, copyBytes } from '../codec.js';
 import { TlsError } from '../errors.js';
 import { parseReferenceIdentity } from '../verify/names.js';
 import type { TlsVersion } from './config.js';
@@ -87,12 +87,12 @@ export class EarlyData {
 
   async write(wire: Wire, data: Uint8Array): Promise<void> {
     if (this.canWrite && this.sent + data.length <= this.budget) {
-      this.sentData.push(data.slice());
+      this.sentData.push(copyBytes(data));
       this.sent += data.length;
       return wire.emitAppData(data);
     }
     this.full = true;
-    this.pending.push(data.slice());
+    this.pending.push(copyBytes(data));
   }
 
   /** What to send once connected: rejected early data (when resent) and the held rest. */

@@ -11,7 +11,7 @@
  * keys happens on the read queue, every record we send is sealed on the
  * write queue, so records leave in order even with an async provider.
  */
-import { concat, toHex } from '../codec.js';
+import { concat, copyBytes, toHex } from '../codec.js';
 import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
 import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
 import type { DecryptedRecord, RecordCipher } from '../record/protection.js';
@@ -113,9 +113,11 @@ export class ClientConnection implements Wire {
       this.guard(async () => {
         if (this.state !== 'start') throw new TlsError('INTERNAL_ERROR', 'handshake already started');
         this.state = 'handshaking';
+        // Drawn first (the order RFC 8448's replays script) and known before any key log line.
+        this.clientRandom = this.config.random(32);
         const hello = new HelloState(this);
         this.hs = hello;
-        this.clientRandom = await hello.send();
+        await hello.send(this.clientRandom);
       }),
     );
   }
@@ -137,7 +139,7 @@ export class ClientConnection implements Wire {
       // Held in order and flushed by the job that completes the handshake
       // (waiting on the write queue here would deadlock the handshake); once
       // one write is held, later ones queue behind it.
-      return new Promise((resolve, reject) => this.gated.push({ data: data.slice(), resolve, reject }));
+      return new Promise((resolve, reject) => this.gated.push({ data: copyBytes(data), resolve, reject }));
     }
     return this.writeQueue.run(() =>
       this.guard(async () => {

@@ -47,13 +47,12 @@ export class HelloState implements Handshake {
     return this.ctx!.earlyData.write(this.wire, data);
   }
 
-  /** Builds and sends the ClientHello (and 0-RTT keys); returns our client random. */
-  async send(): Promise<Uint8Array> {
+  /** Builds and sends the ClientHello with `clientRandom` (and the 0-RTT keys). */
+  async send(clientRandom: Uint8Array): Promise<void> {
     const wire = this.wire;
     const cfg = wire.config;
     const offer13 = cfg.cipherSuites.length > 0;
     const offer12 = (cfg.tls12CipherSuites?.length ?? 0) > 0;
-    const clientRandom = cfg.random(32);
     // RFC 8446 §D.4: a non-empty legacy_session_id in compatibility mode.
     let sessionId = offer13 && cfg.middleboxCompat ? cfg.random(32) : new Uint8Array(0);
     const keyShares: KeyShare[] = [];
@@ -109,7 +108,6 @@ export class HelloState implements Handshake {
         await Tls13Handshake.installEarlyKeys(ctx, suiteFor(session13!.cipherSuite), secret);
       }
     });
-    return clientRandom;
   }
 
   onChangeCipherSpec(): void {

@@ -4,6 +4,7 @@
  * 8-byte explicit nonce after a 4-byte salt (RFC 5288 §3), ChaCha20-Poly1305
  * XORs the sequence number into a 12-byte IV (RFC 7905 §2).
  */
+import { copyBytes } from '../codec.js';
 import type { AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { HEADER_LENGTH, MAX_PLAINTEXT } from './framing.js';
@@ -146,7 +147,7 @@ export class RecordProtection12 implements RecordCipher {
     const done = (plain: Uint8Array | null): DecryptedRecord => {
       if (!plain) throw new TlsError('BAD_RECORD_MAC', 'record authentication failed');
       // An AEAD that decrypts in place hands back the network buffer: copy.
-      return { type, content: plain.buffer === fragment.buffer ? plain.slice() : plain };
+      return { type, content: plain.buffer === fragment.buffer ? copyBytes(plain) : plain };
     };
     if (isPromise(opened)) return opened.then(done);
     try {

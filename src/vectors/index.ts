@@ -168,10 +168,11 @@ async function section4(s: Section, ticket: StoredSession13 | undefined): Promis
   // The RFC's client sends its hello this many ms after the ticket arrived.
   const age = (obfuscatedAge(s4.clientHello) - ticket.ageAdd) >>> 0;
   const session: StoredSession13 = { ...ticket, receivedAt: 0 };
+  const keyLog: string[] = [];
   const run = startRun({
     random: [clientRandomOf(s4.clientHello), s4.clientPrivateKey],
     rfcHello: s4.clientHello,
-    overrides: { session, earlyData: true, now: () => age },
+    overrides: { session, earlyData: true, now: () => age, keyLog: (line) => keyLog.push(line) },
   });
   s.trace = run.trace;
   await run.core.start();
@@ -181,6 +182,11 @@ async function section4(s: Section, ticket: StoredSession13 | undefined): Promis
   ownExtensionsCheck(s, run);
   s.eq('{client} send handshake record (ClientHello)', run.sentSince(0), s4.clientHelloRecord);
   s.eq('derive secret "tls13 c e traffic"', run.last('client_early_traffic_secret'), s4.clientEarlyTrafficSecret);
+  s.eq(
+    'key log: CLIENT_EARLY_TRAFFIC_SECRET under the hello\'s client random',
+    keyLog.find((l) => l.startsWith('CLIENT_EARLY_TRAFFIC_SECRET ')),
+    `CLIENT_EARLY_TRAFFIC_SECRET ${clientRandomOf(s4.clientHello)} ${s4.clientEarlyTrafficSecret}`,
+  );
   const before = run.sent.length;
   await run.core.write(fromHex(s4.earlyData));
   s.eq('{client} send application_data record (0-RTT)', run.sentSince(before), s4.earlyDataRecord);

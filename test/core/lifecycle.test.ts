@@ -102,3 +102,17 @@ describe('a session store that never answers', () => {
     await expect(connector.connect('example.com')).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 });
+
+describe('writes held during the handshake', () => {
+  it("are copied: a caller's Buffer (whose slice() is a view) changed after write() does not change what is sent", async () => {
+    const r = await startSimple1Rtt();
+    const buf = Buffer.from(fromHex(v.applicationData));
+    const written = r.core.write(buf); // held until the handshake completes
+    buf.fill(0); // the caller reuses its buffer
+    const before = r.sent.length;
+    await r.core.receive(fromHex(v.serverHelloRecord + v.serverHandshakeRecord));
+    await written;
+    // Our Finished, then the held data as RFC 8448 §3's first application_data record.
+    expect(r.sentSince(before)).toBe(v.clientFinishedRecord + v.clientApplicationDataRecord);
+  });
+});
