@@ -61,18 +61,8 @@ export function own(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, 0, b.length);
 }
 
-/** Concatenation into fresh memory. */
-export function cat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
-}
+/** Concatenation into fresh memory (codec.ts's). */
+export { concat as cat } from '../codec.js';
 
 /** Lower-case hex to bytes (constants). */
 export function fromHex(h: string): Uint8Array {

@@ -105,6 +105,18 @@ export async function sealBatch(
   return { bytes: out, records: count };
 }
 
+/** Starts opening `records` with `cipher`, in order (sequence numbers follow); rejections surface only when awaited. */
+export function openInOrder(
+  cipher: Pick<RecordCipher, 'open'>,
+  records: readonly { header: Uint8Array; fragment: Uint8Array }[],
+): Promise<DecryptedRecord>[] {
+  return records.map((r) => {
+    const p = cipher.open(r.header, r.fragment);
+    p.catch(() => undefined);
+    return p;
+  });
+}
+
 /** Whether a provider answered with a promise (an asynchronous AEAD). */
 export const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
 
@@ -256,11 +268,7 @@ export class RecordProtection implements RecordCipher {
    * results in order. A rejection is only reported when awaited.
    */
   openAll(records: readonly { header: Uint8Array; fragment: Uint8Array }[]): Promise<DecryptedRecord>[] {
-    return records.map((r) => {
-      const p = this.open(r.header, r.fragment);
-      p.catch(() => undefined);
-      return p;
-    });
+    return openInOrder(this, records);
   }
 }
 

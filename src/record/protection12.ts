@@ -11,6 +11,7 @@ import { HEADER_LENGTH, MAX_PLAINTEXT } from './framing.js';
 import {
   checkSealed,
   isPromise,
+  openInOrder,
   recordNonce,
   sealBatch,
   type DecryptedRecord,
@@ -159,10 +160,6 @@ export class RecordProtection12 implements RecordCipher {
 
   /** Starts decrypting `records` in order; the caller awaits the results in order. */
   openAll(records: readonly { header: Uint8Array; fragment: Uint8Array }[]): Promise<DecryptedRecord>[] {
-    return records.map((r) => {
-      const p = this.open(r.header, r.fragment);
-      p.catch(() => undefined);
-      return p;
-    });
+    return openInOrder(this, records);
   }
 }
