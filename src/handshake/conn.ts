@@ -13,8 +13,9 @@
  */
 import { concat, toHex } from '../codec.js';
 import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
-import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
-import type { DecryptedRecord, RecordCipher } from '../record/protection.js';
+import type { MaybePromise } from '../crypto/provider.js';
+import { MAX_PLAINTEXT, plaintextRecord, RecordReader, type RawRecord } from '../record/framing.js';
+import { isPromise, type DecryptedRecord, type RecordCipher } from '../record/protection.js';
 import { HandshakeReassembler, type HandshakeMessage } from '../record/reassembly.js';
 import { checkRuntime } from '../runtime.js';
 import type { ClientConfig, ClientSink, ConnectionInfo, TlsVersion } from './config.js';
@@ -384,18 +385,30 @@ export class ClientConnection implements Wire {
         this.reader = new RecordReader();
         return;
       }
-      const keys = this.readKeys;
-      if (keys && this.state === 'connected') {
-        // The protected records already here are decrypted together, so an
-        // asynchronous provider works on several at once; they are processed
-        // in order, as if one by one (RFC 8446 §5.3: nonces follow the order).
+      const keys = this.state === 'connected' ? this.readKeys : null;
+      if (keys) {
+        // The protected records already here: a synchronous AEAD opens and
+        // delivers them one by one without a promise; an asynchronous one
+        // decrypts them together, and they are processed in order, as if one
+        // by one (RFC 8446 §5.3: nonces follow the order).
         const run = this.reader.takeRun(ContentType.application_data, OPEN_WINDOW);
         if (run.length) {
-          const opened = keys.openAll(run);
+          let pipelined: Promise<DecryptedRecord>[] | null = null;
           for (let i = 0; i < run.length && !this.peerSentClose; i++) {
             const r = run[i]!;
-            // After a KeyUpdate the rest were opened under the old key: open them again.
-            await this.processRecord(r.type, r.version, r.header, r.fragment, this.readKeys === keys ? opened[i] : undefined);
+            let ahead: MaybePromise<DecryptedRecord> | undefined;
+            // After a KeyUpdate the rest are opened under the new key, by processRecord.
+            if (this.readKeys === keys) {
+              const opened = pipelined ? pipelined[i]! : this.openNow(keys, r);
+              if (opened === null) continue;
+              ahead = opened;
+              if (isPromise(ahead) && !pipelined) {
+                pipelined = new Array<Promise<DecryptedRecord>>(i + 1);
+                pipelined[i] = ahead;
+                pipelined.push(...keys.openAll(run.slice(i + 1)));
+              }
+            }
+            await this.processRecord(r.type, r.version, r.header, r.fragment, ahead);
             if (this.failure) return;
           }
           continue;
@@ -403,9 +416,30 @@ export class ClientConnection implements Wire {
       }
       const rec = this.reader.next();
       if (!rec) return;
-      await this.processRecord(rec.type, rec.version, rec.header, rec.fragment);
+      let ahead: MaybePromise<DecryptedRecord> | undefined;
+      // A record that was split across chunks takes the same path.
+      if (keys && rec.type === ContentType.application_data && rec.version === 0x0303) {
+        const opened = this.openNow(keys, rec);
+        if (opened === null) continue;
+        ahead = opened;
+      }
+      await this.processRecord(rec.type, rec.version, rec.header, rec.fragment, ahead);
       if (this.failure) return;
     }
+  }
+
+  /**
+   * Opens a protected application_data record once connected. Application
+   * data a synchronous AEAD opened is delivered here (null); anything else
+   * is returned, opened or being opened, for processRecord.
+   */
+  private openNow(keys: RecordCipher, r: RawRecord): MaybePromise<DecryptedRecord> | null {
+    this.checkProtectedLength(r.fragment, keys);
+    const rec = keys.openRecord(r.header, r.fragment);
+    if (isPromise(rec) || rec.type !== ContentType.application_data || this.reassembler.partial) return rec;
+    this.warningsInARow = 0;
+    if (rec.content.length) this.sink.data(rec.content);
+    return null;
   }
 
   private async processRecord(
@@ -413,7 +447,7 @@ export class ClientConnection implements Wire {
     version: number,
     header: Uint8Array,
     fragment: Uint8Array,
-    openedAhead?: Promise<DecryptedRecord>,
+    openedAhead?: MaybePromise<DecryptedRecord>,
   ): Promise<void> {
     // RFC 8446 §5.1, RFC 5246 §6.2.1: after the ServerHello every record says 0x0303.
     if (!this.hs?.waitingServerHello && version !== 0x0303) {
@@ -436,10 +470,7 @@ export class ClientConnection implements Wire {
       if (this.version !== 'TLSv1.2' && type !== ContentType.application_data) {
         throw new TlsError('UNEXPECTED_MESSAGE', `unprotected record of type ${type} after keys were set`);
       }
-      // RFC 8449 §4: the plaintext (TLS 1.3: content + type + padding) within our limit.
-      if (fragment.length - this.readKeys.overhead > this.ownRecordLimit) {
-        throw new TlsError('RECORD_OVERFLOW', `record over our record_size_limit of ${this.ownRecordLimit}`);
-      }
+      this.checkProtectedLength(fragment, this.readKeys);
       const opened = await (openedAhead ?? this.readKeys.open(header, fragment));
       innerType = opened.type;
       content = opened.content;
@@ -473,6 +504,13 @@ export class ClientConnection implements Wire {
         return;
       default:
         throw new TlsError('UNEXPECTED_MESSAGE', `unexpected inner content type ${innerType}`);
+    }
+  }
+
+  /** RFC 8449 §4: the plaintext (TLS 1.3: content + type + padding) within our limit. */
+  private checkProtectedLength(fragment: Uint8Array, keys: RecordCipher): void {
+    if (fragment.length - keys.overhead > this.ownRecordLimit) {
+      throw new TlsError('RECORD_OVERFLOW', `record over our record_size_limit of ${this.ownRecordLimit}`);
     }
   }
 

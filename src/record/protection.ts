@@ -7,7 +7,7 @@
  * (WebCrypto) then works on several records at once, and the results are
  * still used in record order.
  */
-import type { AeadKey } from '../crypto/provider.js';
+import type { AeadKey, MaybePromise } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { ContentType } from '../handshake/constants.js';
 import { HEADER_LENGTH, MAX_PLAINTEXT } from './framing.js';
@@ -63,6 +63,11 @@ export interface RecordCipher {
     padding?: (contentLength: number) => number,
   ): Promise<SealedRecords>;
   open(header: Uint8Array, fragment: Uint8Array): Promise<DecryptedRecord>;
+  /**
+   * open() without a promise when the AEAD answers synchronously: returns
+   * the record, or throws; an asynchronous AEAD's answer is a promise.
+   */
+  openRecord(header: Uint8Array, fragment: Uint8Array): MaybePromise<DecryptedRecord>;
   openAll(records: readonly { header: Uint8Array; fragment: Uint8Array }[]): Promise<DecryptedRecord>[];
 }
 
@@ -233,22 +238,21 @@ export class RecordProtection implements RecordCipher {
    * The content returned never shares memory with `fragment`.
    */
   open(header: Uint8Array, fragment: Uint8Array): Promise<DecryptedRecord> {
+    try {
+      return Promise.resolve(this.openRecord(header, fragment));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** open(), answering synchronously (or throwing) when the AEAD is synchronous. */
+  openRecord(header: Uint8Array, fragment: Uint8Array): MaybePromise<DecryptedRecord> {
     const seq = this.seq++;
     if (fragment.length < this.aead.tagLength + 1) {
-      return Promise.reject(new TlsError('BAD_RECORD_MAC', 'ciphertext shorter than the AEAD tag'));
+      throw new TlsError('BAD_RECORD_MAC', 'ciphertext shorter than the AEAD tag');
     }
-    let opened: Uint8Array | null | Promise<Uint8Array | null>;
-    try {
-      opened = this.aead.open(recordNonce(this.iv, seq), header, fragment);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (isPromise(opened)) return opened.then((inner) => unpad(inner, fragment));
-    try {
-      return Promise.resolve(unpad(opened, fragment));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const opened = this.aead.open(recordNonce(this.iv, seq), header, fragment);
+    return isPromise(opened) ? opened.then((inner) => unpad(inner, fragment)) : unpad(opened, fragment);
   }
 
   /**
