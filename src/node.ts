@@ -17,7 +17,7 @@ import type { ConnectionInfo } from './handshake/client.js';
 import { checkCertificateOptions } from './inputs.js';
 import type { ConnectorOptions } from './options.js';
 import type { Preamble } from './node/tls-options.js';
-import { closeSocket, dial, pipeToSocket, runPreamble, settle, socketReadable, WRITE_BUFFER } from './node/transport.js';
+import { closeSocket, dial, runPreamble, settle, socketNetwork, WRITE_BUFFER } from './node/transport.js';
 
 /** Options of connect(): the Connector's, plus where to connect and what to send first. */
 export interface NodeConnectOptions extends ConnectorOptions {
@@ -65,14 +65,16 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   );
   // Queued before connect(), so the connector can send it as early data.
   if (initialData?.length) inner.write(initialData).catch(() => undefined);
-  const [ciphertext, sent] = connector.send(app.readable);
-  const piped = pipeToSocket(ciphertext, socket);
   // On failure: the alert goes out first, then a half-close that reads and
   // drops what the server still sends. Destroying the socket at once would
   // answer those bytes with a reset, which can cost the server our alert.
   let closing: Promise<void> | undefined;
   const closeAfterAlert = () => (closing ??= settle(piped, 1000).then(() => closeSocket(socket)));
-  const [plaintext, received] = connector.receive(socketReadable(socket, head, () => void closeAfterAlert()));
+  // The socket is the connector's transport, without streams in between.
+  const net = socketNetwork(socket, () => void closeAfterAlert());
+  const piped = net.ended;
+  const { plaintext, sent, received, input } = connector.attach(app.readable, net.network);
+  net.listen(input, head);
   let info: ConnectionInfo;
   try {
     info = await connector.connect(servername ?? host);

@@ -13,7 +13,7 @@ import { TlsError } from '../errors.js';
 import type { ConnectionInfo } from '../handshake/client.js';
 import { peerCertificate } from './peer-certificate.js';
 import { mapTlsOptions, type MappedTlsOptions, type TlsConnectOptions } from './tls-options.js';
-import { closeSocket, isConnecting, pipeToSocket, runPreamble, settle, socketReadable, WRITE_BUFFER } from './transport.js';
+import { closeSocket, isConnecting, runPreamble, settle, socketNetwork, WRITE_BUFFER } from './transport.js';
 
 const noop = (): void => undefined;
 
@@ -119,15 +119,14 @@ export class TLSSocket extends Duplex {
       if (this.destroyed) return;
       connector = new Connector(this.options.connector);
       this.connector = connector;
-      const [ciphertext, sent] = connector.send(this.app.readable);
-      // On failure the connector cancels this stream: the socket goes only once our alert is out.
-      const [plaintext, received] = connector.receive(
-        socketReadable(transport, head, () => void settle(this.piped, 1000).then(() => closeSocket(transport))),
-      );
+      // The socket is the connector's transport. On failure the socket goes only once our alert is out.
+      const net = socketNetwork(transport, () => void settle(this.piped, 1000).then(() => closeSocket(transport)));
+      this.piped = net.ended;
+      const { plaintext, sent, received, input } = connector.attach(this.app.readable, net.network);
       received.catch(noop);
       this.settleSent(sent);
       this.reader = plaintext.getReader();
-      this.piped = pipeToSocket(ciphertext, transport);
+      net.listen(input, head);
       info = await connector.connect(this.servername);
     } catch (e) {
       await settle(this.piped, 1000); // let our alert reach the server

@@ -1,86 +1,81 @@
 /**
  * The byte transport under puretls/node: a TCP socket, or any node:stream
- * Duplex a caller hands over (STARTTLS), as WHATWG streams with
- * backpressure, and a close that does not lose our close_notify.
+ * Duplex a caller hands over (STARTTLS), wired straight to the Connector
+ * (a push transport, with backpressure both ways), and a close that does
+ * not lose our close_notify.
  */
 import { connect as netConnect, type Socket, type TcpNetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TlsError } from '../errors.js';
+import type { NetworkInput, PushNetwork } from '../push-network.js';
 
 /** Application writes are buffered up to 64 KiB so that small ones can share records. */
 export const WRITE_BUFFER: QueuingStrategy<Uint8Array> = { highWaterMark: 64 * 1024, size: (c) => c.byteLength };
 
-/**
- * The stream's bytes as a ReadableStream, pausing the stream when the
- * reader is slow. `head` (bytes already read from it) comes first.
- */
-export function socketReadable(socket: Duplex, head?: Uint8Array, onCancel?: () => void): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(
-    {
-      start(ctl) {
-        if (head?.length) ctl.enqueue(head);
-        socket.on('data', (chunk: Buffer) => {
-          try {
-            ctl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          } catch {
-            return; // the reader is gone: the bytes have nowhere to go
-          }
-          if ((ctl.desiredSize ?? 1) <= 0) socket.pause();
-        });
-        const close = () => {
-          try {
-            ctl.close();
-          } catch {
-            // already closed or errored
-          }
-        };
-        socket.on('end', close);
-        socket.on('close', close);
-        socket.on('error', (e) => {
-          try {
-            ctl.error(new TlsError('CONNECTION_CLOSED', `socket error: ${e.message}`, { cause: e, alert: null }));
-          } catch {
-            // already closed
-          }
-        });
-      },
-      pull() {
-        socket.resume();
-      },
-      cancel() {
-        // The Connector cancels when the connection fails: the caller closes politely (onCancel).
-        if (onCancel) onCancel();
-        else socket.destroy();
-      },
-    },
-    { highWaterMark: 64 * 1024, size: (c) => c.byteLength },
-  );
+/** A socket as the Connector's push transport, and a promise that settles once our direction was ended on it. */
+export interface SocketNetwork {
+  network: PushNetwork;
+  /** Settles once the connector ended our direction (socket.end() called) or the socket closed. */
+  ended: Promise<void>;
+  /** Starts delivering the socket's bytes (`head` first) to `input`. */
+  listen(input: NetworkInput, head?: Uint8Array): void;
 }
 
-/** Writes a stream to the socket, waiting for 'drain' when the socket buffers; ends the socket after. */
-export async function pipeToSocket(stream: ReadableStream<Uint8Array>, socket: Duplex): Promise<void> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      if (socket.destroyed) return;
-      if (!socket.write(value)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            socket.off('drain', done);
-            socket.off('close', done);
-            resolve();
-          };
-          socket.on('drain', done);
-          socket.on('close', done);
-        });
-      }
-    }
-    if (!socket.destroyed) socket.end();
-  } catch {
-    socket.destroy();
-  }
+/**
+ * The socket wired straight to a Connector (Connector.attach): records are
+ * written to it as they are sealed, its 'data' goes to the core, and it is
+ * paused while the core or the reader is behind. `onStop` runs when the
+ * connection fails (the caller closes politely, after our alert).
+ */
+export function socketNetwork(socket: Duplex, onStop?: () => void): SocketNetwork {
+  let markEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
+  socket.once('close', () => markEnded());
+  const network: PushNetwork = {
+    write(records) {
+      if (!socket.destroyed) socket.write(records);
+    },
+    room(highWater) {
+      if (socket.destroyed || socket.writableLength < highWater || !socket.writableNeedDrain) return null;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    },
+    end() {
+      if (!socket.destroyed && !socket.writableEnded) socket.end();
+      markEnded();
+    },
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+    stop() {
+      if (onStop) onStop();
+      else socket.destroy();
+    },
+  };
+  const listen = (input: NetworkInput, head?: Uint8Array) => {
+    if (head?.length) input.data(head);
+    socket.on('data', (chunk: Buffer) => input.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    let over = false;
+    const end = () => {
+      if (over) return;
+      over = true;
+      input.end();
+    };
+    socket.on('end', end);
+    socket.on('close', end);
+    socket.on('error', (e) => {
+      if (over) return;
+      over = true;
+      input.error(new TlsError('CONNECTION_CLOSED', `socket error: ${e.message}`, { cause: e, alert: null }));
+    });
+  };
+  return { network, ended, listen };
 }
 
 /** Opens a TCP connection; rejects with CONNECTION_CLOSED (or ABORTED) naming host:port. */
