@@ -13,6 +13,7 @@ import { deferred } from './deferred.js';
 import { ClientConnection, type ConnectionInfo } from './handshake/client.js';
 import type { SessionStore, StoredSession } from './handshake/session.js';
 import { checkLimits, resolveConfig, type ConnectorOptions } from './options.js';
+import type { CleartextSource } from './cleartext-queue.js';
 import { PushFeed, type AttachedNetwork, type PushNetwork } from './push-network.js';
 import { checkRuntime } from './runtime.js';
 
@@ -54,7 +55,7 @@ export interface TlsConnection {
 /** The wasi:tls 0.3 `connector` over WHATWG streams: send() and receive() carry the two directions, connect() runs the handshake. */
 export class Connector {
   private core: ClientConnection | null = null;
-  private cleartextIn: ReadableStream<Uint8Array> | null = null;
+  private cleartextIn: CleartextSource | null = null;
   private networkIn: ReadableStream<Uint8Array> | null = null;
   private ciphertextCtl: ReadableStreamDefaultController<Uint8Array> | null = null;
   /** A push transport wired in by attach(), in place of the ciphertext streams. */
@@ -129,9 +130,10 @@ export class Connector {
    * Wires a push transport (a socket) in place of the ciphertext streams:
    * records go to `network.write()`, and the transport hands what it reads
    * to the returned `input`. Takes the place of send() and receive();
-   * `cleartext` is send()'s. Backpressure works as with the streams.
+   * `cleartext` is send()'s (a ReadableStream, or a lighter
+   * CleartextQueue). Backpressure works as with the streams.
    */
-  attach(cleartext: ReadableStream<Uint8Array>, network: PushNetwork): AttachedNetwork {
+  attach(cleartext: CleartextSource, network: PushNetwork): AttachedNetwork {
     if (this.cleartextIn || this.networkIn) throw new TlsError('BAD_CONFIG', 'send() or receive() was already called');
     this.cleartextIn = cleartext;
     this.net = network;

@@ -10,7 +10,10 @@ import { TlsError } from '../errors.js';
 import type { NetworkInput, PushNetwork } from '../push-network.js';
 
 /** Application writes are buffered up to 64 KiB so that small ones can share records. */
-export const WRITE_BUFFER: QueuingStrategy<Uint8Array> = { highWaterMark: 64 * 1024, size: (c) => c.byteLength };
+export const WRITE_BUFFER_BYTES = 64 * 1024;
+
+/** The same bound as a WritableStream's queuing strategy. */
+export const WRITE_BUFFER: QueuingStrategy<Uint8Array> = { highWaterMark: WRITE_BUFFER_BYTES, size: (c) => c.byteLength };
 
 /** A socket as the Connector's push transport, and a promise that settles once our direction was ended on it. */
 export interface SocketNetwork {
