@@ -11,10 +11,11 @@
  * keys happens on the read queue, every record we send is sealed on the
  * write queue, so records leave in order even with an async provider.
  */
-import { concat, toHex } from '../codec.js';
-import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
+import { toHex } from '../codec.js';
+import { AlertDescription, alertName, TlsError } from '../errors.js';
 import type { MaybePromise } from '../crypto/provider.js';
-import { MAX_PLAINTEXT, plaintextRecord, RecordReader, type RawRecord } from '../record/framing.js';
+import { MAX_PLAINTEXT, RecordReader, type RawRecord } from '../record/framing.js';
+import { RecordSender } from './record-sender.js';
 import { isPromise, type DecryptedRecord, type RecordCipher } from '../record/protection.js';
 import { HandshakeReassembler, type HandshakeMessage } from '../record/reassembly.js';
 import { checkRuntime } from '../runtime.js';
@@ -28,8 +29,6 @@ type State = 'start' | 'handshaking' | 'connected' | 'failed';
 
 /** Records decrypted together when several are already here (an async provider pipelines them). */
 const OPEN_WINDOW = 16;
-/** Records sealed into one buffer per sink.send() (at most 256 KiB of plaintext). */
-const SEAL_BATCH = 16;
 /** TLS 1.2 warning alerts accepted in a row before we stop listening (a flood is not a conversation). */
 const MAX_WARNINGS_IN_A_ROW = 4;
 /** RFC 5246 §7.2: alerts a TLS 1.2 server may send as warnings; every other one is fatal. */
@@ -45,14 +44,6 @@ class SerialQueue {
   }
 }
 
-interface WriteKeys {
-  cipher: RecordCipher;
-  /** The TLS 1.3 traffic secret, for KeyUpdate and post-handshake Finished. */
-  secret: Uint8Array | undefined;
-  /** Record count since this key was installed, for §5.5 limits. */
-  records: number;
-}
-
 /** The sans-IO TLS client core (TLS 1.3 and 1.2): network bytes in through receive(), application data through write(), everything out through the ClientSink. */
 export class ClientConnection implements Wire {
   private state: State = 'start';
@@ -66,11 +57,10 @@ export class ClientConnection implements Wire {
   private version: TlsVersion | null = null;
   private clientRandom: Uint8Array = new Uint8Array(0);
   private readKeys: RecordCipher | null = null;
-  private writeKeys: WriteKeys | null = null;
+  private readonly out: RecordSender;
 
   /** Writes made before the handshake could take them, with their promises. */
   private readonly gated: Array<{ data: Uint8Array; resolve: () => void; reject: (e: TlsError) => void }> = [];
-  private peerMaxFragment = MAX_PLAINTEXT;
   /** Plaintext we accept per protected record: TLS 1.3 counts the inner type byte (RFC 8449 §4). */
   private ownRecordLimit = MAX_PLAINTEXT + 1;
   private peerSentClose = false;
@@ -88,6 +78,10 @@ export class ClientConnection implements Wire {
   ) {
     checkRuntime('ClientConnection', config.random);
     this.reassembler = new HandshakeReassembler(config.maxHandshakeMessage);
+    this.out = new RecordSender(config, sink, {
+      version: () => this.version,
+      rotateIfDue: () => (this.state === 'connected' ? this.traffic!.rotateIfDue() : null),
+    });
   }
 
   get isConnected(): boolean {
@@ -154,7 +148,7 @@ export class ClientConnection implements Wire {
     return this.writeQueue.run(async () => {
       if (this.weSentClose || this.state === 'failed') return;
       this.weSentClose = true;
-      await this.sendAlertNow('close_notify');
+      await this.out.sendAlert('close_notify');
     });
   }
 
@@ -221,9 +215,9 @@ export class ClientConnection implements Wire {
       const alert = err.alert;
       this.alertSent = this.writeQueue
         .run(async () => {
-          await this.sendAlertNow(alert);
+          await this.out.sendAlert(alert);
           // RFC 8446 §6.1: user_canceled is followed by close_notify.
-          if (alert === 'user_canceled') await this.sendAlertNow('close_notify');
+          if (alert === 'user_canceled') await this.out.sendAlert('close_notify');
         })
         .catch(() => undefined); // the transport may be gone
     }
@@ -243,59 +237,23 @@ export class ClientConnection implements Wire {
   }
 
   get writeRecords(): number {
-    return this.writeKeys?.records ?? 0;
+    return this.out.records;
   }
 
-  /** RFC 8446 §5.4: zeros that pad a TLS 1.3 record to the configured block. */
-  private padding(contentLength: number): number {
-    const block = this.config.padding;
-    if (!block || this.version === 'TLSv1.2') return 0;
-    const room = this.peerMaxFragment - contentLength;
-    const pad = (block - ((contentLength + 1) % block)) % block;
-    return Math.max(0, Math.min(pad, room));
-  }
-
-  /** Seals (or frames) one record and hands it to the sink. Write queue only. */
-  private async emitRecord(type: number, content: Uint8Array, version = 0x0303): Promise<void> {
-    const keys = this.writeKeys;
-    if (!keys) {
-      this.sink.send(plaintextRecord(type, content, version));
-      return;
-    }
-    const record = await keys.cipher.seal(type, content, this.padding(content.length));
-    keys.records++;
-    this.sink.send(record);
-  }
-
-  /** Largest content per record we may send (RFC 8449 §4: unprotected records are not limited). */
-  private get maxFragment(): number {
-    return this.writeKeys ? this.peerMaxFragment : MAX_PLAINTEXT;
-  }
-
-  async emitHandshake(messages: readonly Uint8Array[], recordVersion = 0x0303): Promise<void> {
-    const all = messages.length === 1 ? messages[0]! : concat(...messages);
-    const max = this.maxFragment;
-    for (let i = 0; i < all.length; i += max) {
-      await this.emitRecord(ContentType.handshake, all.subarray(i, Math.min(all.length, i + max)), recordVersion);
-    }
+  emitHandshake(messages: readonly Uint8Array[], recordVersion = 0x0303): Promise<void> {
+    return this.out.emitHandshake(messages, recordVersion);
   }
 
   emitAlert(level: 1 | 2, description: number): Promise<void> {
-    return this.emitRecord(ContentType.alert, Uint8Array.of(level, description));
-  }
-
-  private sendAlertNow(alert: AlertName): Promise<void> {
-    // RFC 8446 §6: close_notify and user_canceled are warnings, all else fatal.
-    const level = alert === 'close_notify' || alert === 'user_canceled' ? 1 : 2;
-    return this.emitAlert(level, AlertDescription[alert]);
+    return this.out.emitAlert(level, description);
   }
 
   sendChangeCipherSpec(): void {
-    this.sink.send(plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
+    this.out.sendChangeCipherSpec();
   }
 
-  setWriteCipher(cipher: RecordCipher | null, secret?: Uint8Array): void {
-    this.writeKeys = cipher ? { cipher, secret, records: 0 } : null;
+  setWriteCipher(cipher: RecordCipher | null): void {
+    this.out.setCipher(cipher);
   }
 
   setReadCipher(cipher: RecordCipher): void {
@@ -308,25 +266,12 @@ export class ClientConnection implements Wire {
   }
 
   setRecordLimits(peerMaxFragment: number, ownLimit: number): void {
-    this.peerMaxFragment = peerMaxFragment;
+    this.out.setPeerMaxFragment(peerMaxFragment);
     this.ownRecordLimit = ownLimit;
   }
 
-  async emitAppData(data: Uint8Array): Promise<void> {
-    const max = this.maxFragment;
-    const padding = this.config.padding && this.version !== 'TLSv1.2' ? (n: number) => this.padding(n) : undefined;
-    for (let i = 0; i < data.length; ) {
-      if (this.state === 'connected') await this.traffic!.rotateIfDue();
-      const keys = this.writeKeys!;
-      // Up to SEAL_BATCH records in one buffer, never past the §5.5 rotation point (TLS 1.3).
-      const left = this.version === 'TLSv1.2' ? SEAL_BATCH : this.config.keyUpdateAfterRecords - keys.records;
-      const records = Math.max(1, Math.min(SEAL_BATCH, left));
-      const end = Math.min(data.length, i + records * max);
-      const sealed = await keys.cipher.sealRecords(ContentType.application_data, data.subarray(i, end), max, padding);
-      keys.records += sealed.records;
-      this.sink.send(sealed.bytes);
-      i = end;
-    }
+  emitAppData(data: Uint8Array): Promise<void> {
+    return this.out.emitAppData(data);
   }
 
   trace(label: string, value: Uint8Array): void {
