@@ -44,7 +44,8 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   if (options.signal?.aborted) throw new TlsError('ABORTED', 'aborted before connecting', { alert: null });
   checkCertificateOptions(connectorOptions); // a wrong certificate or key fails before dialing
   const connector = new Connector({ port, ...connectorOptions });
-  const socket = given ?? (await dial(host, port, options.signal));
+  // A socket we dial ourselves reads into the shared read buffer, unless a STARTTLS preamble needs its data events.
+  const socket = given ?? (await dial(host, port, options.signal, !preamble));
   let head: Uint8Array | undefined;
   try {
     head = await runPreamble(socket, preamble);

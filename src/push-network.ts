@@ -29,8 +29,12 @@ export interface PushNetwork {
 
 /** What a {@link PushNetwork} calls with what it reads, in order. */
 export interface NetworkInput {
-  /** Bytes from the network. The chunk is the connection's from here on: do not reuse it. */
-  data(chunk: Uint8Array): void;
+  /**
+   * Bytes from the network. The chunk is the connection's from here on,
+   * unless `borrowed`: then it is valid only during this call (a read
+   * buffer the transport reuses), and the connection copies what it keeps.
+   */
+  data(chunk: Uint8Array, borrowed?: boolean): void;
   /** The peer ended the byte stream. */
   end(): void;
   /** The transport failed; `error` becomes the connection's error (a TlsError, or wrapped in one). */
@@ -83,16 +87,16 @@ export class PushFeed implements NetworkInput {
     private readonly hooks: FeedHooks,
   ) {}
 
-  data(chunk: Uint8Array): void {
+  data(chunk: Uint8Array, borrowed = false): void {
     if (this.hooks.settled() || chunk.byteLength === 0) return;
     const core = this.hooks.core();
     if (!core || this.early) {
-      this.early?.push(chunk);
+      this.early?.push(borrowed ? chunk.slice() : chunk);
       this.backlog += chunk.byteLength;
       this.flow();
       return;
     }
-    this.feed(core, chunk);
+    this.feed(core, chunk, borrowed);
   }
 
   end(): void {
@@ -122,10 +126,11 @@ export class PushFeed implements NetworkInput {
     this.flow();
   }
 
-  private feed(core: ClientConnection, chunk: Uint8Array): void {
+  private feed(core: ClientConnection, chunk: Uint8Array, borrowed = false): void {
     const n = chunk.byteLength;
     this.backlog += n;
-    this.tail = core.receive(chunk).then(
+    // A borrowed chunk is processed now where it can be, and copied where it cannot.
+    this.tail = (borrowed ? core.receiveBorrowed(chunk) : core.receive(chunk)).then(
       () => {
         this.backlog -= n;
         this.flow();

@@ -12,10 +12,12 @@
  * write queue, so records leave in order even with an async provider.
  */
 import { toHex } from '../codec.js';
-import { AlertDescription, alertName, TlsError } from '../errors.js';
+import { TlsError } from '../errors.js';
 import type { MaybePromise } from '../crypto/provider.js';
 import { MAX_PLAINTEXT, RecordReader, type RawRecord } from '../record/framing.js';
+import { AlertReceiver } from './alerts.js';
 import { RecordSender } from './record-sender.js';
+import { RateLimit, SerialQueue } from './serial-queue.js';
 import { isPromise, type DecryptedRecord, type RecordCipher } from '../record/protection.js';
 import { HandshakeReassembler, type HandshakeMessage } from '../record/reassembly.js';
 import { checkRuntime } from '../runtime.js';
@@ -29,20 +31,9 @@ type State = 'start' | 'handshaking' | 'connected' | 'failed';
 
 /** Records decrypted together when several are already here (an async provider pipelines them). */
 const OPEN_WINDOW = 16;
-/** TLS 1.2 warning alerts accepted in a row before we stop listening (a flood is not a conversation). */
-const MAX_WARNINGS_IN_A_ROW = 4;
-/** RFC 5246 §7.2: alerts a TLS 1.2 server may send as warnings; every other one is fatal. */
-const WARNING_OK = new Set<number>([AlertDescription.no_renegotiation, AlertDescription.unrecognized_name]);
 
-/** One serial queue: jobs run in order, one at a time. */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(job: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(job, job);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
+const RESOLVED = Promise.resolve();
+const EMPTY = new Uint8Array(0);
 
 /** The sans-IO TLS client core (TLS 1.3 and 1.2): network bytes in through receive(), application data through write(), everything out through the ClientSink. */
 export class ClientConnection implements Wire {
@@ -67,8 +58,8 @@ export class ClientConnection implements Wire {
   /** Complete handshake messages still queued from the current record. */
   private messagesLeftInRecord = 0;
   private weSentClose = false;
-  private receivedUserCanceled = false;
-  private warningsInARow = 0;
+  private readonly alerts: AlertReceiver;
+  private readonly postHandshakeRate: RateLimit;
   private failure: TlsError | null = null;
   private connectedInfo: ConnectionInfo | null = null;
 
@@ -78,6 +69,8 @@ export class ClientConnection implements Wire {
   ) {
     checkRuntime('ClientConnection', config.random);
     this.reassembler = new HandshakeReassembler(config.maxHandshakeMessage);
+    this.alerts = new AlertReceiver(config);
+    this.postHandshakeRate = new RateLimit(config.maxPostHandshakePerSecond, () => config.now());
     this.out = new RecordSender(config, sink, {
       version: () => this.version,
       rotateIfDue: () => (this.state === 'connected' ? this.traffic!.rotateIfDue() : null),
@@ -118,6 +111,25 @@ export class ClientConnection implements Wire {
   /** Feeds bytes from the network. */
   receive(data: Uint8Array): Promise<void> {
     return this.readQueue.run(() => this.guard(() => this.processIncoming(data)));
+  }
+
+  /**
+   * receive() for bytes the caller reuses as soon as this returns (a
+   * socket's read buffer). Once connected, with nothing else being read,
+   * the records a synchronous AEAD opens are processed before it returns;
+   * whatever is left is copied first, and processed as receive() would.
+   */
+  receiveBorrowed(data: Uint8Array): Promise<void> {
+    const keys = this.readKeys;
+    if (this.failure || !keys || this.state !== 'connected' || !this.readQueue.idle || this.peerSentClose) {
+      return this.receive(data.slice());
+    }
+    try {
+      return this.receiveNow(keys, data);
+    } catch (e) {
+      this.reader = new RecordReader();
+      return Promise.reject(this.failWith(e));
+    }
   }
 
   /**
@@ -193,11 +205,16 @@ export class ClientConnection implements Wire {
     try {
       return await op();
     } catch (e) {
-      const err = e instanceof TlsError ? e : new TlsError('INTERNAL_ERROR', 'internal error', { cause: e });
-      // Not awaited: this may run inside a write job, and the alert queues behind it.
-      void this.fail(err);
-      throw err;
+      throw this.failWith(e);
     }
+  }
+
+  /** Fails the connection with `e` (as a TlsError, INTERNAL_ERROR if it is not one) and returns it. */
+  private failWith(e: unknown): TlsError {
+    const err = e instanceof TlsError ? e : new TlsError('INTERNAL_ERROR', 'internal error', { cause: e });
+    // Not awaited: this may run inside a write job, and the alert queues behind it.
+    void this.fail(err);
+    return err;
   }
 
   /** Settles once the alert for the failure (if any) has been handed to the sink. */
@@ -304,18 +321,8 @@ export class ClientConnection implements Wire {
     this.sink.handshakeComplete(info);
   }
 
-  private readonly postHandshakeTimes: number[] = [];
-
   checkPostHandshakeRate(): void {
-    const now = this.config.now();
-    const times = this.postHandshakeTimes;
-    while (times.length && now - times[0]! >= 1000) times.shift();
-    times.push(now);
-    if (times.length > this.config.maxPostHandshakePerSecond) {
-      throw new TlsError('LIMIT_EXCEEDED', 'too many post-handshake messages per second', {
-        alert: 'unexpected_message',
-      });
-    }
+    this.postHandshakeRate.check();
   }
 
   // ------------------------------------------------------------------
@@ -374,6 +381,37 @@ export class ClientConnection implements Wire {
   }
 
   /**
+   * receiveBorrowed()'s synchronous part: records are taken and opened while
+   * they are application data a synchronous AEAD answers; the first that is
+   * not waits, with everything after it, on the read queue, copied out of
+   * `data` (as is a record left incomplete at its end, by the reader).
+   */
+  private receiveNow(keys: RecordCipher, data: Uint8Array): Promise<void> {
+    this.reader.push(data);
+    for (;;) {
+      const r = this.reader.takeOne(ContentType.application_data) ?? this.reader.next();
+      if (!r) return RESOLVED;
+      let ahead: MaybePromise<DecryptedRecord> | undefined;
+      if (r.type === ContentType.application_data && r.version === 0x0303) {
+        const opened = this.openNow(keys, r);
+        if (opened === null) continue;
+        ahead = opened;
+        if (isPromise(ahead)) ahead.catch(() => undefined); // reported when the job awaits it
+      }
+      const { type, version } = r;
+      const header = r.header.slice();
+      const fragment = r.fragment.slice();
+      this.reader.detach();
+      return this.readQueue.run(() =>
+        this.guard(async () => {
+          await this.processRecord(type, version, header, fragment, ahead);
+          if (!this.failure) await this.processIncoming(EMPTY);
+        }),
+      );
+    }
+  }
+
+  /**
    * Opens a protected application_data record once connected. Application
    * data a synchronous AEAD opened is delivered here (null); anything else
    * is returned, opened or being opened, for processRecord.
@@ -382,7 +420,7 @@ export class ClientConnection implements Wire {
     this.checkProtectedLength(r.fragment, keys);
     const rec = keys.openRecord(r.header, r.fragment);
     if (isPromise(rec) || rec.type !== ContentType.application_data || this.reassembler.partial) return rec;
-    this.warningsInARow = 0;
+    this.alerts.other();
     if (rec.content.length) this.sink.data(rec.content);
     return null;
   }
@@ -427,7 +465,7 @@ export class ClientConnection implements Wire {
     if (this.reassembler.partial && innerType !== ContentType.handshake) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'handshake message interleaved with another content type');
     }
-    if (innerType !== ContentType.alert) this.warningsInARow = 0;
+    if (innerType !== ContentType.alert) this.alerts.other();
     switch (innerType) {
       case ContentType.handshake: {
         const messages = this.reassembler.push(content);
@@ -460,36 +498,10 @@ export class ClientConnection implements Wire {
   }
 
   private processAlert(content: Uint8Array): void {
-    // RFC 8446 §5.1: an alert is exactly two bytes, never fragmented.
-    if (content.length !== 2) throw new TlsError('DECODE_ERROR', 'malformed alert');
-    const desc = content[1]!;
-    if (desc === AlertDescription.close_notify) {
-      this.peerSentClose = true;
-      if (this.state !== 'connected') {
-        const code = this.receivedUserCanceled ? 'ALERT_RECEIVED' : 'CONNECTION_CLOSED';
-        throw new TlsError(code, 'server closed the connection during the handshake', {
-          receivedAlert: this.receivedUserCanceled ? AlertDescription.user_canceled : desc,
-        });
-      }
-      this.sink.peerClosed();
-      return;
-    }
-    if (desc === AlertDescription.user_canceled) {
-      // RFC 8446 §6.1: not fatal by itself; a close_notify should follow.
-      this.receivedUserCanceled = true;
-      return;
-    }
-    // RFC 5246 §7.2: a TLS 1.2 server may warn (no_renegotiation, unrecognized_name)
-    // and go on; before the ServerHello we cannot yet know it is not one.
-    const maybe12 = this.version === 'TLSv1.2' || (this.version === null && !!this.config.tls12CipherSuites?.length);
-    if (maybe12 && content[0] === 1 && WARNING_OK.has(desc)) {
-      if (++this.warningsInARow > MAX_WARNINGS_IN_A_ROW) {
-        throw new TlsError('UNEXPECTED_MESSAGE', 'too many warning alerts in a row');
-      }
-      return;
-    }
-    // RFC 8446 §6: every other alert is fatal, whatever its level says.
-    throw new TlsError('ALERT_RECEIVED', `server sent alert ${alertName(desc)}`, { receivedAlert: desc });
+    if (this.alerts.receive(content, this.version) !== 'close_notify') return;
+    this.peerSentClose = true;
+    if (this.state !== 'connected') throw this.alerts.closedDuringHandshake();
+    this.sink.peerClosed();
   }
 
   private async processHandshake(msg: HandshakeMessage): Promise<void> {

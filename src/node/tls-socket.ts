@@ -14,7 +14,7 @@ import type { ConnectionInfo } from '../handshake/client.js';
 import { peerCertificate } from './peer-certificate.js';
 import { mapTlsOptions, type MappedTlsOptions, type TlsConnectOptions } from './tls-options.js';
 import { CleartextQueue } from '../cleartext-queue.js';
-import { closeSocket, isConnecting, runPreamble, settle, socketNetwork, WRITE_BUFFER_BYTES } from './transport.js';
+import { closeSocket, connectSharedReads, isConnecting, runPreamble, settle, socketNetwork, WRITE_BUFFER_BYTES } from './transport.js';
 
 const noop = (): void => undefined;
 
@@ -94,7 +94,9 @@ export class TLSSocket extends Duplex {
     }
     if (cb) this.once('secureConnect', () => (cb as () => void).call(this));
     this.started = true;
-    const transport = m.socket ?? netConnect({ host: m.host, port: m.port, ...m.net });
+    // A socket we dial reads into the shared read buffer, unless a STARTTLS preamble needs its data events.
+    const dialed = { host: m.host, port: m.port, ...m.net };
+    const transport = m.socket ?? (m.preamble ? netConnect(dialed) : connectSharedReads(dialed));
     this.transport = transport;
     for (const f of this.pending.splice(0)) f(transport as Socket);
     transport.on('error', (e: Error) => this.destroy(e));

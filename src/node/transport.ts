@@ -15,6 +15,46 @@ export const WRITE_BUFFER_BYTES = 64 * 1024;
 /** The same bound as a WritableStream's queuing strategy. */
 export const WRITE_BUFFER: QueuingStrategy<Uint8Array> = { highWaterMark: WRITE_BUFFER_BYTES, size: (c) => c.byteLength };
 
+/** Bytes per read into the shared read buffer (4 records of 16 KiB, and some). */
+const READ_BUFFER_BYTES = 64 * 1024;
+let readBuffer: Uint8Array | null = null;
+
+/** The sockets dialed with the shared read buffer. */
+const sharedSockets = new WeakSet<Duplex>();
+/** Where they deliver their reads (set by listen()). */
+const readTargets = new WeakMap<Duplex, (view: Uint8Array) => void>();
+/** Reads that arrived before listen(), copied. */
+const earlyReads = new WeakMap<Duplex, Uint8Array[]>();
+
+/**
+ * net.connect() options that make a socket read into one buffer shared by
+ * every socket puretls dials (net.connect's `onread`): each read is handed
+ * on and processed, or copied, before the callback returns, that is before
+ * any read can overwrite it. No memory is allocated per read, none is kept
+ * per connection, and Node's stream machinery is skipped. Such a socket
+ * emits no 'data' (a STARTTLS preamble needs 'data': it is dialed without).
+ */
+function sharedReads(socket: () => Duplex): Pick<TcpNetConnectOpts, 'onread'> {
+  readBuffer ??= new Uint8Array(READ_BUFFER_BYTES);
+  return {
+    onread: {
+      buffer: readBuffer,
+      callback(n: number, buf: Uint8Array): boolean {
+        const s = socket();
+        const view = new Uint8Array(buf.buffer, buf.byteOffset, n);
+        const target = readTargets.get(s);
+        if (target) target(view);
+        else {
+          const early = earlyReads.get(s) ?? [];
+          early.push(view.slice());
+          earlyReads.set(s, early);
+        }
+        return true;
+      },
+    },
+  };
+}
+
 /** A socket as the Connector's push transport, and a promise that settles once our direction was ended on it. */
 export interface SocketNetwork {
   network: PushNetwork;
@@ -63,7 +103,14 @@ export function socketNetwork(socket: Duplex, onStop?: () => void): SocketNetwor
   };
   const listen = (input: NetworkInput, head?: Uint8Array) => {
     if (head?.length) input.data(head);
-    socket.on('data', (chunk: Buffer) => input.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    if (sharedSockets.has(socket)) {
+      // Dialed with the shared read buffer: each read is borrowed for the duration of the call.
+      for (const early of earlyReads.get(socket) ?? []) input.data(early);
+      earlyReads.delete(socket);
+      readTargets.set(socket, (view) => input.data(view, true));
+    } else {
+      socket.on('data', (chunk: Buffer) => input.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    }
     let over = false;
     const end = () => {
       if (over) return;
@@ -81,10 +128,24 @@ export function socketNetwork(socket: Duplex, onStop?: () => void): SocketNetwor
   return { network, ended, listen };
 }
 
-/** Opens a TCP connection; rejects with CONNECTION_CLOSED (or ABORTED) naming host:port. */
-export function dial(host: string, port: number, signal?: AbortSignal): Promise<Socket> {
+/**
+ * net.connect() with the shared read buffer (see sharedReads); the socket
+ * delivers nothing until socketNetwork()'s listen() (reads before are kept).
+ */
+export function connectSharedReads(options: TcpNetConnectOpts): Socket {
+  const socket: Socket = netConnect({ ...options, ...sharedReads(() => socket) });
+  sharedSockets.add(socket);
+  return socket;
+}
+
+/**
+ * Opens a TCP connection; rejects with CONNECTION_CLOSED (or ABORTED)
+ * naming host:port. With `shared`, it reads into the shared read buffer
+ * (for a socket that goes straight to socketNetwork()).
+ */
+export function dial(host: string, port: number, signal?: AbortSignal, shared = false): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port } satisfies TcpNetConnectOpts);
+    const socket = shared ? connectSharedReads({ host, port }) : netConnect({ host, port } satisfies TcpNetConnectOpts);
     socket.setNoDelay(true);
     const onAbort = () => {
       socket.destroy();
