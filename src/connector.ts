@@ -231,6 +231,8 @@ export class Connector {
       }
       core = new ClientConnection({ ...config, session }, {
         send: (data) => this.emitCiphertext(data),
+        // A push transport may lend memory for batches of records it recycles once written.
+        ...(this.net?.allocate ? { allocate: (n: number) => this.net?.allocate?.(n) } : {}),
         data: (data) => this.emitPlaintext(data),
         handshakeComplete: (info) => this.connectedD.resolve(info),
         peerClosed: () => this.peerClosed(),

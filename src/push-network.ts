@@ -13,6 +13,12 @@ export interface PushNetwork {
   /** Hands records to the network. */
   write(records: Uint8Array): void;
   /**
+   * Optional: memory for `length` bytes of records that will be passed to
+   * write() (or undefined for a fresh allocation); the transport may reuse
+   * it once written. See ClientSink.allocate.
+   */
+  allocate?(length: number): Uint8Array | undefined;
+  /**
    * Null while the transport holds fewer than `highWater` bytes not yet
    * sent; else a promise that settles once it took them (or closed).
    */

@@ -32,12 +32,16 @@ export interface SenderHost {
 export class RecordSender {
   private keys: WriteKeys | null = null;
   private peerMaxFragment = MAX_PLAINTEXT;
+  /** The sink's batch memory, if it offers some. */
+  private readonly allocate: ((length: number) => Uint8Array | undefined) | undefined;
 
   constructor(
     private readonly config: ClientConfig,
     private readonly sink: ClientSink,
     private readonly host: SenderHost,
-  ) {}
+  ) {
+    this.allocate = sink.allocate ? (n) => sink.allocate!(n) : undefined;
+  }
 
   /** Records sealed under the current write keys (for RFC 8446 §5.5). */
   get records(): number {
@@ -118,7 +122,7 @@ export class RecordSender {
       const left = tls12 ? SEAL_BATCH : this.config.keyUpdateAfterRecords - keys.records;
       const records = Math.max(1, Math.min(SEAL_BATCH, left));
       const end = Math.min(data.length, i + records * max);
-      const sealed = await keys.cipher.sealRecords(ContentType.application_data, data.subarray(i, end), max, padding);
+      const sealed = await keys.cipher.sealRecords(ContentType.application_data, data.subarray(i, end), max, padding, this.allocate);
       keys.records += sealed.records;
       this.sink.send(sealed.bytes);
       i = end;

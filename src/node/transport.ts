@@ -55,6 +55,40 @@ function sharedReads(socket: () => Duplex): Pick<TcpNetConnectOpts, 'onread'> {
   };
 }
 
+/**
+ * Batches of records are sealed into memory lent by the transport and
+ * recycled once the socket has written them: no 256 KiB allocation (and the
+ * page faults and garbage collection that come with it) per batch. Only
+ * batches of at least 64 KiB use it (a small write does not pin a large
+ * buffer while the network is slow), and a few free buffers are kept for
+ * the whole process, none per connection.
+ */
+const BATCH_BUFFER_BYTES = 264 * 1024; // 16 records of 16 KiB with TLS 1.3 or 1.2 overhead
+const BATCH_MIN_BYTES = 64 * 1024;
+const FREE_BATCH_BUFFERS = 4;
+const freeBatchBuffers: ArrayBuffer[] = [];
+const batchBuffers = new WeakSet<ArrayBuffer>();
+
+function lendBatch(length: number): Uint8Array | undefined {
+  if (length < BATCH_MIN_BYTES || length > BATCH_BUFFER_BYTES) return undefined;
+  let buffer = freeBatchBuffers.pop();
+  if (!buffer) {
+    buffer = new ArrayBuffer(BATCH_BUFFER_BYTES);
+    batchBuffers.add(buffer);
+  }
+  return new Uint8Array(buffer, 0, length);
+}
+
+/** A lent buffer's way back to the free list. */
+function giveBack(buffer: ArrayBuffer): void {
+  if (freeBatchBuffers.length < FREE_BATCH_BUFFERS) freeBatchBuffers.push(buffer);
+}
+
+/** Whether `records` is in a buffer lendBatch() lent. */
+function isLent(records: Uint8Array): boolean {
+  return records.byteLength >= BATCH_MIN_BYTES && batchBuffers.has(records.buffer as ArrayBuffer);
+}
+
 /** A socket as the Connector's push transport, and a promise that settles once our direction was ended on it. */
 export interface SocketNetwork {
   network: PushNetwork;
@@ -74,10 +108,28 @@ export function socketNetwork(socket: Duplex, onStop?: () => void): SocketNetwor
   let markEnded!: () => void;
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
   socket.once('close', () => markEnded());
+  /** Lent buffers the socket still holds: back once it has drained. */
+  let held: ArrayBuffer[] | null = null;
   const network: PushNetwork = {
     write(records) {
-      if (!socket.destroyed) socket.write(records);
+      if (socket.destroyed) return;
+      socket.write(records);
+      if (!isLent(records)) return;
+      // Nothing left queued: the kernel took it all, and the buffer is free at once. (A write's
+      // callback would be late: those of writes done at once wait for a tick that a promise
+      // chain which keeps writing holds off.) Else the batch, larger than the socket's
+      // high-water mark, made it ask for 'drain', which comes once everything is written.
+      if (socket.writableLength === 0) giveBack(records.buffer as ArrayBuffer);
+      else if (held) held.push(records.buffer as ArrayBuffer);
+      else {
+        held = [records.buffer as ArrayBuffer];
+        socket.once('drain', () => {
+          for (const b of held ?? []) giveBack(b);
+          held = null;
+        });
+      }
     },
+    allocate: lendBatch,
     room(highWater) {
       if (socket.destroyed || socket.writableLength < highWater || !socket.writableNeedDrain) return null;
       return new Promise<void>((resolve) => {

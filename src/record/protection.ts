@@ -56,11 +56,13 @@ export interface RecordCipher {
    */
   readonly overhead: number;
   seal(type: number, content: Uint8Array, padding?: number): Promise<Uint8Array>;
+  /** `allocate`, if given, supplies the batch's memory (see ClientSink.allocate). */
   sealRecords(
     type: number,
     data: Uint8Array,
     maxFragment: number,
     padding?: (contentLength: number) => number,
+    allocate?: (length: number) => Uint8Array | undefined,
   ): Promise<SealedRecords>;
   open(header: Uint8Array, fragment: Uint8Array): Promise<DecryptedRecord>;
   /**
@@ -83,6 +85,7 @@ export async function sealBatch(
   recordLength: (contentLength: number, padding: number) => number,
   padding: ((contentLength: number) => number) | undefined,
   sealAt: (content: Uint8Array, padding: number, out: Uint8Array, at: number) => Promise<void> | void,
+  allocate?: (length: number) => Uint8Array | undefined,
 ): Promise<SealedRecords> {
   const count = Math.max(1, Math.ceil(data.length / maxFragment));
   const pads = padding ? new Array<number>(count) : null;
@@ -93,7 +96,9 @@ export async function sealBatch(
     if (pads) pads[i] = pad;
     total += recordLength(n, pad);
   }
-  const out = new Uint8Array(total);
+  // Memory from `allocate` may hold an earlier batch: every byte is written below (headers, then each record's ciphertext and tag).
+  const out = allocate?.(total) ?? new Uint8Array(total);
+  if (out.length !== total) throw new TlsError('INTERNAL_ERROR', 'record buffer of the wrong length');
   const inFlight: Promise<void>[] = [];
   let at = 0;
   for (let i = 0; i < count; i++) {
@@ -219,6 +224,7 @@ export class RecordProtection implements RecordCipher {
     data: Uint8Array,
     maxFragment: number,
     padding?: (contentLength: number) => number,
+    allocate?: (length: number) => Uint8Array | undefined,
   ): Promise<SealedRecords> {
     const scratch: Scratch = {};
     const tag = this.aead.tagLength;
@@ -228,6 +234,7 @@ export class RecordProtection implements RecordCipher {
       (n, pad) => HEADER_LENGTH + n + 1 + pad + tag,
       padding,
       (content, pad, out, at) => this.sealAt(type, content, pad, out, at, scratch),
+      allocate,
     );
   }
 

@@ -110,13 +110,20 @@ export class RecordProtection12 implements RecordCipher {
   }
 
   /** Encrypts `data` as consecutive records of at most `maxFragment` bytes, into one buffer. */
-  sealRecords(type: number, data: Uint8Array, maxFragment: number): Promise<SealedRecords> {
+  sealRecords(
+    type: number,
+    data: Uint8Array,
+    maxFragment: number,
+    _padding?: (contentLength: number) => number,
+    allocate?: (length: number) => Uint8Array | undefined,
+  ): Promise<SealedRecords> {
     return sealBatch(
       data,
       maxFragment,
       (n) => this.recordLength(n),
       undefined,
       (content, _pad, out, at) => this.sealAt(type, content, out, at),
+      allocate,
     );
   }
 
