@@ -8,11 +8,16 @@
  *   const info = await c.connect('example.com');
  */
 import { concat } from './codec.js';
-import { TlsError } from './errors.js';
+import { TlsError, toTlsError } from './errors.js';
+import { deferred } from './deferred.js';
 import { ClientConnection, type ConnectionInfo } from './handshake/client.js';
 import type { SessionStore, StoredSession } from './handshake/session.js';
 import { checkLimits, resolveConfig, type ConnectorOptions } from './options.js';
+import type { CleartextSource } from './cleartext-queue.js';
+import { PushFeed, type AttachedNetwork, type PushNetwork } from './push-network.js';
 import { checkRuntime } from './runtime.js';
+
+export type { AttachedNetwork, NetworkInput, PushNetwork } from './push-network.js';
 
 /** Bytes of decrypted data queued for a slow reader before we stop reading the network. */
 const PLAINTEXT_HIGH_WATER = 64 * 1024;
@@ -27,29 +32,6 @@ const WRITE_SLICE = 256 * 1024;
 /** Resolves at once, so it loses a race only to a read that already has a chunk. */
 const NOT_QUEUED = 'not queued' as const;
 const notQueued = Promise.resolve(NOT_QUEUED);
-
-function toTlsError(e: unknown, fallback: string): TlsError {
-  if (e instanceof TlsError) return e;
-  return new TlsError('CONNECTION_CLOSED', fallback, { cause: e });
-}
-
-/** A promise whose rejection is never reported as unhandled. */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = quiet(
-    new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    }),
-  );
-  return { promise, resolve, reject };
-}
 
 /** An established connection over some transport (puretls/node, puretls/websocket). */
 export interface TlsConnection {
@@ -73,9 +55,12 @@ export interface TlsConnection {
 /** The wasi:tls 0.3 `connector` over WHATWG streams: send() and receive() carry the two directions, connect() runs the handshake. */
 export class Connector {
   private core: ClientConnection | null = null;
-  private cleartextIn: ReadableStream<Uint8Array> | null = null;
+  private cleartextIn: CleartextSource | null = null;
   private networkIn: ReadableStream<Uint8Array> | null = null;
   private ciphertextCtl: ReadableStreamDefaultController<Uint8Array> | null = null;
+  /** A push transport wired in by attach(), in place of the ciphertext streams. */
+  private net: PushNetwork | null = null;
+  private feed: PushFeed | null = null;
   private plaintextCtl: ReadableStreamDefaultController<Uint8Array> | null = null;
   private readonly sentD = deferred<void>();
   private readonly receivedD = deferred<void>();
@@ -125,7 +110,7 @@ export class Connector {
           this.fail(toTlsError(reason, 'the network stopped reading'));
         },
       },
-      { highWaterMark: this.options.limits?.maxBufferedCiphertext ?? CIPHERTEXT_HIGH_WATER, ...byteSize },
+      { highWaterMark: this.ciphertextHighWater, ...byteSize },
     );
     return [ciphertext, this.sentD.promise];
   }
@@ -138,7 +123,34 @@ export class Connector {
   receive(ciphertext: ReadableStream<Uint8Array>): [ReadableStream<Uint8Array>, Promise<void>] {
     if (this.networkIn) throw new TlsError('BAD_CONFIG', 'receive() was already called');
     this.networkIn = ciphertext;
-    const plaintext = new ReadableStream<Uint8Array>(
+    return [this.plaintextStream(), this.receivedD.promise];
+  }
+
+  /**
+   * Wires a push transport (a socket) in place of the ciphertext streams:
+   * records go to `network.write()`, and the transport hands what it reads
+   * to the returned `input`. Takes the place of send() and receive();
+   * `cleartext` is send()'s (a ReadableStream, or a lighter
+   * CleartextQueue). Backpressure works as with the streams.
+   */
+  attach(cleartext: CleartextSource, network: PushNetwork): AttachedNetwork {
+    if (this.cleartextIn || this.networkIn) throw new TlsError('BAD_CONFIG', 'send() or receive() was already called');
+    this.cleartextIn = cleartext;
+    this.net = network;
+    const feed = new PushFeed(network, {
+      core: () => this.core,
+      settled: () => this.receivedSettled(),
+      readerFull: () => this.plaintextFull(),
+      fail: (e, fallback) => this.fail(toTlsError(e, fallback)),
+      ended: (core) => this.networkEnded(core),
+    });
+    this.feed = feed;
+    this.cleanup.push(() => network.stop());
+    return { plaintext: this.plaintextStream(), sent: this.sentD.promise, received: this.receivedD.promise, input: feed };
+  }
+
+  private plaintextStream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
       {
         start: (ctl) => {
           this.plaintextCtl = ctl;
@@ -147,6 +159,7 @@ export class Connector {
           const wake = this.plaintextPull;
           this.plaintextPull = null;
           wake?.();
+          this.feed?.flow();
         },
         cancel: () => {
           // The application no longer reads: stop delivering, keep the connection.
@@ -154,17 +167,17 @@ export class Connector {
           const wake = this.plaintextPull;
           this.plaintextPull = null;
           wake?.();
+          this.feed?.flow();
         },
       },
       { highWaterMark: this.options.limits?.maxBufferedPlaintext ?? PLAINTEXT_HIGH_WATER, ...byteSize },
     );
-    return [plaintext, this.receivedD.promise];
   }
 
   /** Runs the handshake with `serverName` (SNI and the name verified). */
   connect(serverName: string): Promise<ConnectionInfo> {
     if (this.core) return Promise.reject(new TlsError('BAD_CONFIG', 'connect() was already called'));
-    if (!this.cleartextIn || !this.networkIn) {
+    if (!this.cleartextIn || !(this.networkIn || this.net)) {
       return Promise.reject(
         new TlsError('NOT_CONNECTED', 'connect() needs both send() and receive() to be set up first'),
       );
@@ -218,6 +231,8 @@ export class Connector {
       }
       core = new ClientConnection({ ...config, session }, {
         send: (data) => this.emitCiphertext(data),
+        // A push transport may lend memory for batches of records it recycles once written.
+        ...(this.net?.allocate ? { allocate: (n: number) => this.net?.allocate?.(n) } : {}),
         data: (data) => this.emitPlaintext(data),
         handshakeComplete: (info) => this.connectedD.resolve(info),
         peerClosed: () => this.peerClosed(),
@@ -228,7 +243,8 @@ export class Connector {
       this.fail(toTlsError(e, 'invalid configuration'));
       return;
     }
-    void this.pumpNetwork(core);
+    if (this.feed) this.feed.start(core);
+    else void this.pumpNetwork(core);
     const started = core.start();
     // Cleartext is taken once the first ClientHello is out, so data queued
     // before connect() can go out as 0-RTT.
@@ -273,8 +289,9 @@ export class Connector {
   }
 
   private emitCiphertext(data: Uint8Array): void {
-    if (this.ciphertextClosed || !this.ciphertextCtl) return;
-    this.ciphertextCtl.enqueue(data);
+    if (this.ciphertextClosed) return;
+    if (this.net) this.net.write(data);
+    else this.ciphertextCtl?.enqueue(data);
   }
 
   private emitPlaintext(data: Uint8Array): void {
@@ -308,16 +325,26 @@ export class Connector {
     this.directionEnded('received');
   }
 
+  /** Whether the plaintext reader holds all it wants. */
+  private plaintextFull(): boolean {
+    const ctl = this.plaintextCtl;
+    return !this.plaintextClosed && !!ctl && (ctl.desiredSize ?? 1) <= 0;
+  }
+
   /** Waits until the plaintext reader wants more (backpressure). */
   private plaintextRoom(): Promise<void> | null {
-    const ctl = this.plaintextCtl;
-    if (this.plaintextClosed || !ctl || (ctl.desiredSize ?? 1) > 0) return null;
+    if (!this.plaintextFull()) return null;
     return new Promise((resolve) => {
       this.plaintextPull = resolve;
     });
   }
 
+  private get ciphertextHighWater(): number {
+    return this.options.limits?.maxBufferedCiphertext ?? CIPHERTEXT_HIGH_WATER;
+  }
+
   private ciphertextRoom(): Promise<void> | null {
+    if (this.net) return this.ciphertextClosed ? null : this.net.room(this.ciphertextHighWater);
     const ctl = this.ciphertextCtl;
     if (this.ciphertextClosed || !ctl || (ctl.desiredSize ?? 1) > 0) return null;
     return new Promise((resolve) => {
@@ -420,6 +447,13 @@ export class Connector {
   }
 
   private endCiphertext(): void {
+    if (this.net) {
+      if (!this.ciphertextClosed) {
+        this.ciphertextClosed = true;
+        this.net.end();
+      }
+      return;
+    }
     if (!this.ciphertextClosed && this.ciphertextCtl) {
       this.ciphertextClosed = true;
       try {

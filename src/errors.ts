@@ -147,3 +147,9 @@ export function isTlsError(e: unknown): e is TlsError {
 export function decodeError(what: string): TlsError {
   return new TlsError('DECODE_ERROR', `malformed ${what}`);
 }
+
+/** `e` as a TlsError: itself if it is one, else CONNECTION_CLOSED with `fallback` as the message and `e` as the cause. */
+export function toTlsError(e: unknown, fallback: string): TlsError {
+  if (e instanceof TlsError) return e;
+  return new TlsError('CONNECTION_CLOSED', fallback, { cause: e });
+}

@@ -17,7 +17,8 @@ import type { ConnectionInfo } from './handshake/client.js';
 import { checkCertificateOptions } from './inputs.js';
 import type { ConnectorOptions } from './options.js';
 import type { Preamble } from './node/tls-options.js';
-import { closeSocket, dial, pipeToSocket, runPreamble, settle, socketReadable, WRITE_BUFFER } from './node/transport.js';
+import { CleartextQueue } from './cleartext-queue.js';
+import { closeSocket, dial, runPreamble, settle, socketNetwork, WRITE_BUFFER, WRITE_BUFFER_BYTES } from './node/transport.js';
 
 /** Options of connect(): the Connector's, plus where to connect and what to send first. */
 export interface NodeConnectOptions extends ConnectorOptions {
@@ -43,7 +44,8 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   if (options.signal?.aborted) throw new TlsError('ABORTED', 'aborted before connecting', { alert: null });
   checkCertificateOptions(connectorOptions); // a wrong certificate or key fails before dialing
   const connector = new Connector({ port, ...connectorOptions });
-  const socket = given ?? (await dial(host, port, options.signal));
+  // A socket we dial ourselves reads into the shared read buffer, unless a STARTTLS preamble needs its data events.
+  const socket = given ?? (await dial(host, port, options.signal, !preamble));
   let head: Uint8Array | undefined;
   try {
     head = await runPreamble(socket, preamble);
@@ -52,27 +54,27 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
     throw e;
   }
   // Writes are buffered (64 KiB) so that small ones can share records.
-  const app = new TransformStream<Uint8Array, Uint8Array>(undefined, WRITE_BUFFER, WRITE_BUFFER);
-  // Our own writer, so close() works even while the application holds one.
-  const inner = app.writable.getWriter();
+  const app = new CleartextQueue(WRITE_BUFFER_BYTES);
   const writable = new WritableStream<Uint8Array>(
     {
-      write: (chunk) => inner.write(chunk),
-      close: () => inner.close(),
-      abort: (reason) => inner.abort(reason),
+      write: (chunk) => app.write(chunk),
+      close: () => app.close(),
+      abort: (reason) => app.abort(reason),
     },
     WRITE_BUFFER,
   );
   // Queued before connect(), so the connector can send it as early data.
-  if (initialData?.length) inner.write(initialData).catch(() => undefined);
-  const [ciphertext, sent] = connector.send(app.readable);
-  const piped = pipeToSocket(ciphertext, socket);
+  if (initialData?.length) app.write(initialData).catch(() => undefined);
   // On failure: the alert goes out first, then a half-close that reads and
   // drops what the server still sends. Destroying the socket at once would
   // answer those bytes with a reset, which can cost the server our alert.
   let closing: Promise<void> | undefined;
   const closeAfterAlert = () => (closing ??= settle(piped, 1000).then(() => closeSocket(socket)));
-  const [plaintext, received] = connector.receive(socketReadable(socket, head, () => void closeAfterAlert()));
+  // The socket is the connector's transport, without streams in between.
+  const net = socketNetwork(socket, () => void closeAfterAlert());
+  const piped = net.ended;
+  const { plaintext, sent, received, input } = connector.attach(app, net.network);
+  net.listen(input, head);
   let info: ConnectionInfo;
   try {
     info = await connector.connect(servername ?? host);
@@ -84,7 +86,7 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
       await settle(piped, 1000);
       void closeAfterAlert();
     }
-    inner.abort().catch(() => undefined);
+    app.abort().catch(() => undefined);
     throw e;
   }
   const done = Promise.allSettled([sent, received]).then(() => undefined);
@@ -99,7 +101,7 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
     keyUpdate: (request = true) => connector.keyUpdate(request),
     async close() {
       try {
-        await inner.close();
+        await app.close();
       } catch {
         // already closing or errored
       }

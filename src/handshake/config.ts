@@ -45,6 +45,13 @@ export interface ConnectionInfo {
 export interface ClientSink {
   /** Bytes for the network, in order. */
   send(data: Uint8Array): void;
+  /**
+   * Optional: memory for a batch of `length` bytes of records the core is
+   * about to seal and hand to send(), or undefined for a fresh allocation.
+   * It need not be zeroed (every byte is written before send()), and the
+   * sink may reuse it once the network took what send() was given.
+   */
+  allocate?(length: number): Uint8Array | undefined;
   /** Decrypted application data. */
   data(data: Uint8Array): void;
   handshakeComplete(info: ConnectionInfo): void;

@@ -11,10 +11,14 @@
  * keys happens on the read queue, every record we send is sealed on the
  * write queue, so records leave in order even with an async provider.
  */
-import { concat, copyBytes, toHex } from '../codec.js';
-import { AlertDescription, alertName, TlsError, type AlertName } from '../errors.js';
-import { MAX_PLAINTEXT, plaintextRecord, RecordReader } from '../record/framing.js';
-import type { DecryptedRecord, RecordCipher } from '../record/protection.js';
+import { copyBytes, toHex } from '../codec.js';
+import { TlsError } from '../errors.js';
+import type { MaybePromise } from '../crypto/provider.js';
+import { MAX_PLAINTEXT, RecordReader, type RawRecord } from '../record/framing.js';
+import { AlertReceiver } from './alerts.js';
+import { RecordSender } from './record-sender.js';
+import { RateLimit, SerialQueue } from './serial-queue.js';
+import { isPromise, type DecryptedRecord, type RecordCipher } from '../record/protection.js';
 import { HandshakeReassembler, type HandshakeMessage } from '../record/reassembly.js';
 import { checkRuntime } from '../runtime.js';
 import type { ClientConfig, ClientSink, ConnectionInfo, TlsVersion } from './config.js';
@@ -27,30 +31,9 @@ type State = 'start' | 'handshaking' | 'connected' | 'failed';
 
 /** Records decrypted together when several are already here (an async provider pipelines them). */
 const OPEN_WINDOW = 16;
-/** Records sealed into one buffer per sink.send() (at most 256 KiB of plaintext). */
-const SEAL_BATCH = 16;
-/** TLS 1.2 warning alerts accepted in a row before we stop listening (a flood is not a conversation). */
-const MAX_WARNINGS_IN_A_ROW = 4;
-/** RFC 5246 §7.2: alerts a TLS 1.2 server may send as warnings; every other one is fatal. */
-const WARNING_OK = new Set<number>([AlertDescription.no_renegotiation, AlertDescription.unrecognized_name]);
 
-/** One serial queue: jobs run in order, one at a time. */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(job: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(job, job);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
-interface WriteKeys {
-  cipher: RecordCipher;
-  /** The TLS 1.3 traffic secret, for KeyUpdate and post-handshake Finished. */
-  secret: Uint8Array | undefined;
-  /** Record count since this key was installed, for §5.5 limits. */
-  records: number;
-}
+const RESOLVED = Promise.resolve();
+const EMPTY = new Uint8Array(0);
 
 /** The sans-IO TLS client core (TLS 1.3 and 1.2): network bytes in through receive(), application data through write(), everything out through the ClientSink. */
 export class ClientConnection implements Wire {
@@ -65,19 +48,18 @@ export class ClientConnection implements Wire {
   private version: TlsVersion | null = null;
   private clientRandom: Uint8Array = new Uint8Array(0);
   private readKeys: RecordCipher | null = null;
-  private writeKeys: WriteKeys | null = null;
+  private readonly out: RecordSender;
 
   /** Writes made before the handshake could take them, with their promises. */
   private readonly gated: Array<{ data: Uint8Array; resolve: () => void; reject: (e: TlsError) => void }> = [];
-  private peerMaxFragment = MAX_PLAINTEXT;
   /** Plaintext we accept per protected record: TLS 1.3 counts the inner type byte (RFC 8449 §4). */
   private ownRecordLimit = MAX_PLAINTEXT + 1;
   private peerSentClose = false;
   /** Complete handshake messages still queued from the current record. */
   private messagesLeftInRecord = 0;
   private weSentClose = false;
-  private receivedUserCanceled = false;
-  private warningsInARow = 0;
+  private readonly alerts: AlertReceiver;
+  private readonly postHandshakeRate: RateLimit;
   private failure: TlsError | null = null;
   private connectedInfo: ConnectionInfo | null = null;
 
@@ -87,6 +69,12 @@ export class ClientConnection implements Wire {
   ) {
     checkRuntime('ClientConnection', config.random);
     this.reassembler = new HandshakeReassembler(config.maxHandshakeMessage);
+    this.alerts = new AlertReceiver(config);
+    this.postHandshakeRate = new RateLimit(config.maxPostHandshakePerSecond, () => config.now());
+    this.out = new RecordSender(config, sink, {
+      version: () => this.version,
+      rotateIfDue: () => (this.state === 'connected' ? this.traffic!.rotateIfDue() : null),
+    });
   }
 
   get isConnected(): boolean {
@@ -128,6 +116,25 @@ export class ClientConnection implements Wire {
   }
 
   /**
+   * receive() for bytes the caller reuses as soon as this returns (a
+   * socket's read buffer). Once connected, with nothing else being read,
+   * the records a synchronous AEAD opens are processed before it returns;
+   * whatever is left is copied first, and processed as receive() would.
+   */
+  receiveBorrowed(data: Uint8Array): Promise<void> {
+    const keys = this.readKeys;
+    if (this.failure || !keys || this.state !== 'connected' || !this.readQueue.idle || this.peerSentClose) {
+      return this.receive(data.slice());
+    }
+    try {
+      return this.receiveNow(keys, data);
+    } catch (e) {
+      this.reader = new RecordReader();
+      return Promise.reject(this.failWith(e));
+    }
+  }
+
+  /**
    * Encrypts application data. Before the handshake completes it is sent as
    * early data when that was negotiated, otherwise it waits.
    */
@@ -155,7 +162,7 @@ export class ClientConnection implements Wire {
     return this.writeQueue.run(async () => {
       if (this.weSentClose || this.state === 'failed') return;
       this.weSentClose = true;
-      await this.sendAlertNow('close_notify');
+      await this.out.sendAlert('close_notify');
     });
   }
 
@@ -200,11 +207,16 @@ export class ClientConnection implements Wire {
     try {
       return await op();
     } catch (e) {
-      const err = e instanceof TlsError ? e : new TlsError('INTERNAL_ERROR', 'internal error', { cause: e });
-      // Not awaited: this may run inside a write job, and the alert queues behind it.
-      void this.fail(err);
-      throw err;
+      throw this.failWith(e);
     }
+  }
+
+  /** Fails the connection with `e` (as a TlsError, INTERNAL_ERROR if it is not one) and returns it. */
+  private failWith(e: unknown): TlsError {
+    const err = e instanceof TlsError ? e : new TlsError('INTERNAL_ERROR', 'internal error', { cause: e });
+    // Not awaited: this may run inside a write job, and the alert queues behind it.
+    void this.fail(err);
+    return err;
   }
 
   /** Settles once the alert for the failure (if any) has been handed to the sink. */
@@ -222,9 +234,9 @@ export class ClientConnection implements Wire {
       const alert = err.alert;
       this.alertSent = this.writeQueue
         .run(async () => {
-          await this.sendAlertNow(alert);
+          await this.out.sendAlert(alert);
           // RFC 8446 §6.1: user_canceled is followed by close_notify.
-          if (alert === 'user_canceled') await this.sendAlertNow('close_notify');
+          if (alert === 'user_canceled') await this.out.sendAlert('close_notify');
         })
         .catch(() => undefined); // the transport may be gone
     }
@@ -244,59 +256,23 @@ export class ClientConnection implements Wire {
   }
 
   get writeRecords(): number {
-    return this.writeKeys?.records ?? 0;
+    return this.out.records;
   }
 
-  /** RFC 8446 §5.4: zeros that pad a TLS 1.3 record to the configured block. */
-  private padding(contentLength: number): number {
-    const block = this.config.padding;
-    if (!block || this.version === 'TLSv1.2') return 0;
-    const room = this.peerMaxFragment - contentLength;
-    const pad = (block - ((contentLength + 1) % block)) % block;
-    return Math.max(0, Math.min(pad, room));
-  }
-
-  /** Seals (or frames) one record and hands it to the sink. Write queue only. */
-  private async emitRecord(type: number, content: Uint8Array, version = 0x0303): Promise<void> {
-    const keys = this.writeKeys;
-    if (!keys) {
-      this.sink.send(plaintextRecord(type, content, version));
-      return;
-    }
-    const record = await keys.cipher.seal(type, content, this.padding(content.length));
-    keys.records++;
-    this.sink.send(record);
-  }
-
-  /** Largest content per record we may send (RFC 8449 §4: unprotected records are not limited). */
-  private get maxFragment(): number {
-    return this.writeKeys ? this.peerMaxFragment : MAX_PLAINTEXT;
-  }
-
-  async emitHandshake(messages: readonly Uint8Array[], recordVersion = 0x0303): Promise<void> {
-    const all = messages.length === 1 ? messages[0]! : concat(...messages);
-    const max = this.maxFragment;
-    for (let i = 0; i < all.length; i += max) {
-      await this.emitRecord(ContentType.handshake, all.subarray(i, Math.min(all.length, i + max)), recordVersion);
-    }
+  emitHandshake(messages: readonly Uint8Array[], recordVersion = 0x0303): Promise<void> {
+    return this.out.emitHandshake(messages, recordVersion);
   }
 
   emitAlert(level: 1 | 2, description: number): Promise<void> {
-    return this.emitRecord(ContentType.alert, Uint8Array.of(level, description));
-  }
-
-  private sendAlertNow(alert: AlertName): Promise<void> {
-    // RFC 8446 §6: close_notify and user_canceled are warnings, all else fatal.
-    const level = alert === 'close_notify' || alert === 'user_canceled' ? 1 : 2;
-    return this.emitAlert(level, AlertDescription[alert]);
+    return this.out.emitAlert(level, description);
   }
 
   sendChangeCipherSpec(): void {
-    this.sink.send(plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
+    this.out.sendChangeCipherSpec();
   }
 
-  setWriteCipher(cipher: RecordCipher | null, secret?: Uint8Array): void {
-    this.writeKeys = cipher ? { cipher, secret, records: 0 } : null;
+  setWriteCipher(cipher: RecordCipher | null): void {
+    this.out.setCipher(cipher);
   }
 
   setReadCipher(cipher: RecordCipher): void {
@@ -309,25 +285,12 @@ export class ClientConnection implements Wire {
   }
 
   setRecordLimits(peerMaxFragment: number, ownLimit: number): void {
-    this.peerMaxFragment = peerMaxFragment;
+    this.out.setPeerMaxFragment(peerMaxFragment);
     this.ownRecordLimit = ownLimit;
   }
 
-  async emitAppData(data: Uint8Array): Promise<void> {
-    const max = this.maxFragment;
-    const padding = this.config.padding && this.version !== 'TLSv1.2' ? (n: number) => this.padding(n) : undefined;
-    for (let i = 0; i < data.length; ) {
-      if (this.state === 'connected') await this.traffic!.rotateIfDue();
-      const keys = this.writeKeys!;
-      // Up to SEAL_BATCH records in one buffer, never past the §5.5 rotation point (TLS 1.3).
-      const left = this.version === 'TLSv1.2' ? SEAL_BATCH : this.config.keyUpdateAfterRecords - keys.records;
-      const records = Math.max(1, Math.min(SEAL_BATCH, left));
-      const end = Math.min(data.length, i + records * max);
-      const sealed = await keys.cipher.sealRecords(ContentType.application_data, data.subarray(i, end), max, padding);
-      keys.records += sealed.records;
-      this.sink.send(sealed.bytes);
-      i = end;
-    }
+  emitAppData(data: Uint8Array): Promise<void> {
+    return this.out.emitAppData(data);
   }
 
   trace(label: string, value: Uint8Array): void {
@@ -360,18 +323,8 @@ export class ClientConnection implements Wire {
     this.sink.handshakeComplete(info);
   }
 
-  private readonly postHandshakeTimes: number[] = [];
-
   checkPostHandshakeRate(): void {
-    const now = this.config.now();
-    const times = this.postHandshakeTimes;
-    while (times.length && now - times[0]! >= 1000) times.shift();
-    times.push(now);
-    if (times.length > this.config.maxPostHandshakePerSecond) {
-      throw new TlsError('LIMIT_EXCEEDED', 'too many post-handshake messages per second', {
-        alert: 'unexpected_message',
-      });
-    }
+    this.postHandshakeRate.check();
   }
 
   // ------------------------------------------------------------------
@@ -386,18 +339,30 @@ export class ClientConnection implements Wire {
         this.reader = new RecordReader();
         return;
       }
-      const keys = this.readKeys;
-      if (keys && this.state === 'connected') {
-        // The protected records already here are decrypted together, so an
-        // asynchronous provider works on several at once; they are processed
-        // in order, as if one by one (RFC 8446 §5.3: nonces follow the order).
+      const keys = this.state === 'connected' ? this.readKeys : null;
+      if (keys) {
+        // The protected records already here: a synchronous AEAD opens and
+        // delivers them one by one without a promise; an asynchronous one
+        // decrypts them together, and they are processed in order, as if one
+        // by one (RFC 8446 §5.3: nonces follow the order).
         const run = this.reader.takeRun(ContentType.application_data, OPEN_WINDOW);
         if (run.length) {
-          const opened = keys.openAll(run);
+          let pipelined: Promise<DecryptedRecord>[] | null = null;
           for (let i = 0; i < run.length && !this.peerSentClose; i++) {
             const r = run[i]!;
-            // After a KeyUpdate the rest were opened under the old key: open them again.
-            await this.processRecord(r.type, r.version, r.header, r.fragment, this.readKeys === keys ? opened[i] : undefined);
+            let ahead: MaybePromise<DecryptedRecord> | undefined;
+            // After a KeyUpdate the rest are opened under the new key, by processRecord.
+            if (this.readKeys === keys) {
+              const opened = pipelined ? pipelined[i]! : this.openNow(keys, r);
+              if (opened === null) continue;
+              ahead = opened;
+              if (isPromise(ahead) && !pipelined) {
+                pipelined = new Array<Promise<DecryptedRecord>>(i + 1);
+                pipelined[i] = ahead;
+                pipelined.push(...keys.openAll(run.slice(i + 1)));
+              }
+            }
+            await this.processRecord(r.type, r.version, r.header, r.fragment, ahead);
             if (this.failure) return;
           }
           continue;
@@ -405,9 +370,61 @@ export class ClientConnection implements Wire {
       }
       const rec = this.reader.next();
       if (!rec) return;
-      await this.processRecord(rec.type, rec.version, rec.header, rec.fragment);
+      let ahead: MaybePromise<DecryptedRecord> | undefined;
+      // A record that was split across chunks takes the same path.
+      if (keys && rec.type === ContentType.application_data && rec.version === 0x0303) {
+        const opened = this.openNow(keys, rec);
+        if (opened === null) continue;
+        ahead = opened;
+      }
+      await this.processRecord(rec.type, rec.version, rec.header, rec.fragment, ahead);
       if (this.failure) return;
     }
+  }
+
+  /**
+   * receiveBorrowed()'s synchronous part: records are taken and opened while
+   * they are application data a synchronous AEAD answers; the first that is
+   * not waits, with everything after it, on the read queue, copied out of
+   * `data` (as is a record left incomplete at its end, by the reader).
+   */
+  private receiveNow(keys: RecordCipher, data: Uint8Array): Promise<void> {
+    this.reader.push(data);
+    for (;;) {
+      const r = this.reader.takeOne(ContentType.application_data) ?? this.reader.next();
+      if (!r) return RESOLVED;
+      let ahead: MaybePromise<DecryptedRecord> | undefined;
+      if (r.type === ContentType.application_data && r.version === 0x0303) {
+        const opened = this.openNow(keys, r);
+        if (opened === null) continue;
+        ahead = opened;
+        if (isPromise(ahead)) ahead.catch(() => undefined); // reported when the job awaits it
+      }
+      const { type, version } = r;
+      const header = r.header.slice();
+      const fragment = r.fragment.slice();
+      this.reader.detach();
+      return this.readQueue.run(() =>
+        this.guard(async () => {
+          await this.processRecord(type, version, header, fragment, ahead);
+          if (!this.failure) await this.processIncoming(EMPTY);
+        }),
+      );
+    }
+  }
+
+  /**
+   * Opens a protected application_data record once connected. Application
+   * data a synchronous AEAD opened is delivered here (null); anything else
+   * is returned, opened or being opened, for processRecord.
+   */
+  private openNow(keys: RecordCipher, r: RawRecord): MaybePromise<DecryptedRecord> | null {
+    this.checkProtectedLength(r.fragment, keys);
+    const rec = keys.openRecord(r.header, r.fragment);
+    if (isPromise(rec) || rec.type !== ContentType.application_data || this.reassembler.partial) return rec;
+    this.alerts.other();
+    if (rec.content.length) this.sink.data(rec.content);
+    return null;
   }
 
   private async processRecord(
@@ -415,7 +432,7 @@ export class ClientConnection implements Wire {
     version: number,
     header: Uint8Array,
     fragment: Uint8Array,
-    openedAhead?: Promise<DecryptedRecord>,
+    openedAhead?: MaybePromise<DecryptedRecord>,
   ): Promise<void> {
     // RFC 8446 §5.1, RFC 5246 §6.2.1: after the ServerHello every record says 0x0303.
     if (!this.hs?.waitingServerHello && version !== 0x0303) {
@@ -438,10 +455,7 @@ export class ClientConnection implements Wire {
       if (this.version !== 'TLSv1.2' && type !== ContentType.application_data) {
         throw new TlsError('UNEXPECTED_MESSAGE', `unprotected record of type ${type} after keys were set`);
       }
-      // RFC 8449 §4: the plaintext (TLS 1.3: content + type + padding) within our limit.
-      if (fragment.length - this.readKeys.overhead > this.ownRecordLimit) {
-        throw new TlsError('RECORD_OVERFLOW', `record over our record_size_limit of ${this.ownRecordLimit}`);
-      }
+      this.checkProtectedLength(fragment, this.readKeys);
       const opened = await (openedAhead ?? this.readKeys.open(header, fragment));
       innerType = opened.type;
       content = opened.content;
@@ -453,7 +467,7 @@ export class ClientConnection implements Wire {
     if (this.reassembler.partial && innerType !== ContentType.handshake) {
       throw new TlsError('UNEXPECTED_MESSAGE', 'handshake message interleaved with another content type');
     }
-    if (innerType !== ContentType.alert) this.warningsInARow = 0;
+    if (innerType !== ContentType.alert) this.alerts.other();
     switch (innerType) {
       case ContentType.handshake: {
         const messages = this.reassembler.push(content);
@@ -478,37 +492,18 @@ export class ClientConnection implements Wire {
     }
   }
 
+  /** RFC 8449 §4: the plaintext (TLS 1.3: content + type + padding) within our limit. */
+  private checkProtectedLength(fragment: Uint8Array, keys: RecordCipher): void {
+    if (fragment.length - keys.overhead > this.ownRecordLimit) {
+      throw new TlsError('RECORD_OVERFLOW', `record over our record_size_limit of ${this.ownRecordLimit}`);
+    }
+  }
+
   private processAlert(content: Uint8Array): void {
-    // RFC 8446 §5.1: an alert is exactly two bytes, never fragmented.
-    if (content.length !== 2) throw new TlsError('DECODE_ERROR', 'malformed alert');
-    const desc = content[1]!;
-    if (desc === AlertDescription.close_notify) {
-      this.peerSentClose = true;
-      if (this.state !== 'connected') {
-        const code = this.receivedUserCanceled ? 'ALERT_RECEIVED' : 'CONNECTION_CLOSED';
-        throw new TlsError(code, 'server closed the connection during the handshake', {
-          receivedAlert: this.receivedUserCanceled ? AlertDescription.user_canceled : desc,
-        });
-      }
-      this.sink.peerClosed();
-      return;
-    }
-    if (desc === AlertDescription.user_canceled) {
-      // RFC 8446 §6.1: not fatal by itself; a close_notify should follow.
-      this.receivedUserCanceled = true;
-      return;
-    }
-    // RFC 5246 §7.2: a TLS 1.2 server may warn (no_renegotiation, unrecognized_name)
-    // and go on; before the ServerHello we cannot yet know it is not one.
-    const maybe12 = this.version === 'TLSv1.2' || (this.version === null && !!this.config.tls12CipherSuites?.length);
-    if (maybe12 && content[0] === 1 && WARNING_OK.has(desc)) {
-      if (++this.warningsInARow > MAX_WARNINGS_IN_A_ROW) {
-        throw new TlsError('UNEXPECTED_MESSAGE', 'too many warning alerts in a row');
-      }
-      return;
-    }
-    // RFC 8446 §6: every other alert is fatal, whatever its level says.
-    throw new TlsError('ALERT_RECEIVED', `server sent alert ${alertName(desc)}`, { receivedAlert: desc });
+    if (this.alerts.receive(content, this.version) !== 'close_notify') return;
+    this.peerSentClose = true;
+    if (this.state !== 'connected') throw this.alerts.closedDuringHandshake();
+    this.sink.peerClosed();
   }
 
   private async processHandshake(msg: HandshakeMessage): Promise<void> {

@@ -66,7 +66,7 @@ export async function installKeys13(
   wire.trace(`${side}_${stage}_write_iv`, iv);
   const aead = wire.config.provider.aead(suite.aead, key);
   const cipher = new RecordProtection(aead instanceof Promise ? await aead : aead, iv);
-  if (side === 'client') wire.setWriteCipher(cipher, secret);
+  if (side === 'client') wire.setWriteCipher(cipher);
   else wire.setReadCipher(cipher);
 }
 

@@ -21,8 +21,8 @@ export interface Wire {
   emitAlert(level: 1 | 2, description: number): Promise<void>;
   /** Sends a plaintext change_cipher_spec record. Write queue only. */
   sendChangeCipherSpec(): void;
-  /** Installs (or, with null, removes) our write protection; `secret` is the TLS 1.3 traffic secret. Write queue only. */
-  setWriteCipher(cipher: RecordCipher | null, secret?: Uint8Array): void;
+  /** Installs (or, with null, removes) our write protection. Write queue only. */
+  setWriteCipher(cipher: RecordCipher | null): void;
   /** Installs the peer's protection; refused unless at a record and message boundary (RFC 8446 §5.1). */
   setReadCipher(cipher: RecordCipher): void;
   /**

@@ -13,7 +13,8 @@ import { TlsError } from '../errors.js';
 import type { ConnectionInfo } from '../handshake/client.js';
 import { peerCertificate } from './peer-certificate.js';
 import { mapTlsOptions, type MappedTlsOptions, type TlsConnectOptions } from './tls-options.js';
-import { closeSocket, isConnecting, pipeToSocket, runPreamble, settle, socketReadable, WRITE_BUFFER } from './transport.js';
+import { CleartextQueue } from '../cleartext-queue.js';
+import { closeSocket, connectSharedReads, isConnecting, runPreamble, settle, socketNetwork, WRITE_BUFFER_BYTES } from './transport.js';
 
 const noop = (): void => undefined;
 
@@ -41,8 +42,7 @@ export class TLSSocket extends Duplex {
   private options: MappedTlsOptions;
   private transport: Duplex | null = null;
   private connector: Connector | null = null;
-  private readonly app = new TransformStream<Uint8Array, Uint8Array>(undefined, WRITE_BUFFER, WRITE_BUFFER);
-  private readonly inner = this.app.writable.getWriter();
+  private readonly app = new CleartextQueue(WRITE_BUFFER_BYTES);
   private reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   /** Settles when our close_notify went out (or the connection failed, or never started). */
   private readonly sent: Promise<void>;
@@ -62,7 +62,6 @@ export class TLSSocket extends Duplex {
     super({ allowHalfOpen: mapped.allowHalfOpen });
     this.options = mapped;
     this.servername = mapped.servername ?? mapped.host;
-    this.inner.closed.catch(noop);
     this.sent = new Promise<void>((resolve) => {
       this.settleSent = (p) => p.then(resolve, resolve);
     });
@@ -95,7 +94,9 @@ export class TLSSocket extends Duplex {
     }
     if (cb) this.once('secureConnect', () => (cb as () => void).call(this));
     this.started = true;
-    const transport = m.socket ?? netConnect({ host: m.host, port: m.port, ...m.net });
+    // A socket we dial reads into the shared read buffer, unless a STARTTLS preamble needs its data events.
+    const dialed = { host: m.host, port: m.port, ...m.net };
+    const transport = m.socket ?? (m.preamble ? netConnect(dialed) : connectSharedReads(dialed));
     this.transport = transport;
     for (const f of this.pending.splice(0)) f(transport as Socket);
     transport.on('error', (e: Error) => this.destroy(e));
@@ -119,15 +120,14 @@ export class TLSSocket extends Duplex {
       if (this.destroyed) return;
       connector = new Connector(this.options.connector);
       this.connector = connector;
-      const [ciphertext, sent] = connector.send(this.app.readable);
-      // On failure the connector cancels this stream: the socket goes only once our alert is out.
-      const [plaintext, received] = connector.receive(
-        socketReadable(transport, head, () => void settle(this.piped, 1000).then(() => closeSocket(transport))),
-      );
+      // The socket is the connector's transport. On failure the socket goes only once our alert is out.
+      const net = socketNetwork(transport, () => void settle(this.piped, 1000).then(() => closeSocket(transport)));
+      this.piped = net.ended;
+      const { plaintext, sent, received, input } = connector.attach(this.app, net.network);
       received.catch(noop);
       this.settleSent(sent);
       this.reader = plaintext.getReader();
-      this.piped = pipeToSocket(ciphertext, transport);
+      net.listen(input, head);
       info = await connector.connect(this.servername);
     } catch (e) {
       await settle(this.piped, 1000); // let our alert reach the server
@@ -173,14 +173,16 @@ export class TLSSocket extends Duplex {
     this.timer?.refresh();
     // Queued at once; the next write waits only while the 64 KiB buffer is full (a failure
     // of the connection reaches the socket through the handshake or the reader instead).
-    this.inner.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).catch(noop);
-    if ((this.inner.desiredSize ?? 0) > 0) cb();
-    else this.inner.ready.then(() => cb(), cb);
+    const queued = this.app.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (this.app.hasRoom) {
+      queued.catch(noop);
+      cb();
+    } else queued.then(() => cb(), cb);
   }
 
   override _final(cb: (error?: Error | null) => void): void {
     // Ending our side sends close_notify once the handshake is done.
-    this.inner
+    this.app
       .close()
       .then(() => this.sent)
       .then(() => cb(), () => cb());
@@ -196,7 +198,7 @@ export class TLSSocket extends Duplex {
     }
     this.settleSent(Promise.resolve());
     this.connector?.abort(err ?? undefined);
-    this.inner.abort(err ?? undefined).catch(noop);
+    void this.app.abort(err ?? undefined);
     this.reader?.cancel().catch(noop);
     t?.destroy();
     cb(err);

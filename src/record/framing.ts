@@ -166,6 +166,32 @@ export class RecordReader {
   }
 
   /**
+   * The next record if it is a complete one of `type` with record version
+   * 0x0303 in the current chunk (as takeRun(type, 1), without the array);
+   * null otherwise, and next() then returns or refuses it as usual.
+   */
+  takeOne(type: number): RawRecord | null {
+    if (this.ownEnd > this.ownStart) return null;
+    const b = this.chunk;
+    const s = this.pos;
+    if (b.length - s < HEADER_LENGTH || b[s] !== type || b[s + 1] !== 0x03 || b[s + 2] !== 0x03) return null;
+    const length = (b[s + 3]! << 8) | b[s + 4]!;
+    if (length > MAX_CIPHERTEXT || b.length - s < HEADER_LENGTH + length) return null;
+    this.pos = s + HEADER_LENGTH + length;
+    return this.view(b, s, length);
+  }
+
+  /**
+   * Lets go of the current chunk: what is not yet returned as a record is
+   * copied into our own buffer, so the caller may reuse the chunk's memory.
+   */
+  detach(): void {
+    if (this.pos < this.chunk.length) this.stash(this.chunk.length - this.pos, 0);
+    this.chunk = EMPTY;
+    this.pos = 0;
+  }
+
+  /**
    * Up to `max` consecutive complete records of `type` with record version
    * 0x0303, for decrypting several at once. Stops, without throwing, at
    * anything else (and at a record split across chunks): next() then

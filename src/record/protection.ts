@@ -7,7 +7,7 @@
  * (WebCrypto) then works on several records at once, and the results are
  * still used in record order.
  */
-import type { AeadKey } from '../crypto/provider.js';
+import type { AeadKey, MaybePromise } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { ContentType } from '../handshake/constants.js';
 import { HEADER_LENGTH, MAX_PLAINTEXT } from './framing.js';
@@ -56,13 +56,20 @@ export interface RecordCipher {
    */
   readonly overhead: number;
   seal(type: number, content: Uint8Array, padding?: number): Promise<Uint8Array>;
+  /** `allocate`, if given, supplies the batch's memory (see ClientSink.allocate). */
   sealRecords(
     type: number,
     data: Uint8Array,
     maxFragment: number,
     padding?: (contentLength: number) => number,
+    allocate?: (length: number) => Uint8Array | undefined,
   ): Promise<SealedRecords>;
   open(header: Uint8Array, fragment: Uint8Array): Promise<DecryptedRecord>;
+  /**
+   * open() without a promise when the AEAD answers synchronously: returns
+   * the record, or throws; an asynchronous AEAD's answer is a promise.
+   */
+  openRecord(header: Uint8Array, fragment: Uint8Array): MaybePromise<DecryptedRecord>;
   openAll(records: readonly { header: Uint8Array; fragment: Uint8Array }[]): Promise<DecryptedRecord>[];
 }
 
@@ -78,6 +85,7 @@ export async function sealBatch(
   recordLength: (contentLength: number, padding: number) => number,
   padding: ((contentLength: number) => number) | undefined,
   sealAt: (content: Uint8Array, padding: number, out: Uint8Array, at: number) => Promise<void> | void,
+  allocate?: (length: number) => Uint8Array | undefined,
 ): Promise<SealedRecords> {
   const count = Math.max(1, Math.ceil(data.length / maxFragment));
   const pads = padding ? new Array<number>(count) : null;
@@ -88,7 +96,9 @@ export async function sealBatch(
     if (pads) pads[i] = pad;
     total += recordLength(n, pad);
   }
-  const out = new Uint8Array(total);
+  // Memory from `allocate` may hold an earlier batch: every byte is written below (headers, then each record's ciphertext and tag).
+  const out = allocate?.(total) ?? new Uint8Array(total);
+  if (out.length !== total) throw new TlsError('INTERNAL_ERROR', 'record buffer of the wrong length');
   const inFlight: Promise<void>[] = [];
   let at = 0;
   for (let i = 0; i < count; i++) {
@@ -226,6 +236,7 @@ export class RecordProtection implements RecordCipher {
     data: Uint8Array,
     maxFragment: number,
     padding?: (contentLength: number) => number,
+    allocate?: (length: number) => Uint8Array | undefined,
   ): Promise<SealedRecords> {
     const scratch: Scratch = {};
     const tag = this.aead.tagLength;
@@ -235,6 +246,7 @@ export class RecordProtection implements RecordCipher {
       (n, pad) => HEADER_LENGTH + n + 1 + pad + tag,
       padding,
       (content, pad, out, at) => this.sealAt(type, content, pad, out, at, scratch),
+      allocate,
     );
   }
 
@@ -245,22 +257,21 @@ export class RecordProtection implements RecordCipher {
    * The content returned never shares memory with `fragment`.
    */
   open(header: Uint8Array, fragment: Uint8Array): Promise<DecryptedRecord> {
+    try {
+      return Promise.resolve(this.openRecord(header, fragment));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** open(), answering synchronously (or throwing) when the AEAD is synchronous. */
+  openRecord(header: Uint8Array, fragment: Uint8Array): MaybePromise<DecryptedRecord> {
     const seq = this.seq++;
     if (fragment.length < this.aead.tagLength + 1) {
-      return Promise.reject(new TlsError('BAD_RECORD_MAC', 'ciphertext shorter than the AEAD tag'));
+      throw new TlsError('BAD_RECORD_MAC', 'ciphertext shorter than the AEAD tag');
     }
-    let opened: Uint8Array | null | Promise<Uint8Array | null>;
-    try {
-      opened = this.aead.open(recordNonce(this.iv, seq), header, fragment);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (isPromise(opened)) return opened.then((inner) => unpad(inner, fragment));
-    try {
-      return Promise.resolve(unpad(opened, fragment));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const opened = this.aead.open(recordNonce(this.iv, seq), header, fragment);
+    return isPromise(opened) ? opened.then((inner) => unpad(inner, fragment)) : unpad(opened, fragment);
   }
 
   /**

@@ -5,7 +5,7 @@
  * XORs the sequence number into a 12-byte IV (RFC 7905 §2).
  */
 import { copyBytes } from '../codec.js';
-import type { AeadKey } from '../crypto/provider.js';
+import type { AeadKey, MaybePromise } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { HEADER_LENGTH, MAX_PLAINTEXT } from './framing.js';
 import {
@@ -112,13 +112,20 @@ export class RecordProtection12 implements RecordCipher {
   }
 
   /** Encrypts `data` as consecutive records of at most `maxFragment` bytes, into one buffer. */
-  sealRecords(type: number, data: Uint8Array, maxFragment: number): Promise<SealedRecords> {
+  sealRecords(
+    type: number,
+    data: Uint8Array,
+    maxFragment: number,
+    _padding?: (contentLength: number) => number,
+    allocate?: (length: number) => Uint8Array | undefined,
+  ): Promise<SealedRecords> {
     return sealBatch(
       data,
       maxFragment,
       (n) => this.recordLength(n),
       undefined,
       (content, _pad, out, at) => this.sealAt(type, content, out, at),
+      allocate,
     );
   }
 
@@ -128,34 +135,33 @@ export class RecordProtection12 implements RecordCipher {
    * §6.2.3). The type is the header's. The content never shares memory with `fragment`.
    */
   open(header: Uint8Array, fragment: Uint8Array): Promise<DecryptedRecord> {
-    const seq = this.seq++;
-    const type = header[0]!;
-    const n = fragment.length - this.overhead;
-    if (n < 0) return Promise.reject(new TlsError('BAD_RECORD_MAC', 'record shorter than its nonce and tag'));
-    if (n > MAX_PLAINTEXT) return Promise.reject(new TlsError('RECORD_OVERFLOW', 'TLSCompressed exceeds 2^14'));
-    const explicit = this.explicitNonceLength ? fragment.subarray(0, this.explicitNonceLength) : null;
-    const version = (header[1]! << 8) | header[2]!;
-    let opened: Uint8Array | null | Promise<Uint8Array | null>;
     try {
-      opened = this.aead.open(
-        this.nonce(seq, explicit),
-        additionalData(seq, type, version, n),
-        fragment.subarray(this.explicitNonceLength),
-      );
+      return Promise.resolve(this.openRecord(header, fragment));
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** open(), answering synchronously (or throwing) when the AEAD is synchronous. */
+  openRecord(header: Uint8Array, fragment: Uint8Array): MaybePromise<DecryptedRecord> {
+    const seq = this.seq++;
+    const type = header[0]!;
+    const n = fragment.length - this.overhead;
+    if (n < 0) throw new TlsError('BAD_RECORD_MAC', 'record shorter than its nonce and tag');
+    if (n > MAX_PLAINTEXT) throw new TlsError('RECORD_OVERFLOW', 'TLSCompressed exceeds 2^14');
+    const explicit = this.explicitNonceLength ? fragment.subarray(0, this.explicitNonceLength) : null;
+    const version = (header[1]! << 8) | header[2]!;
+    const opened = this.aead.open(
+      this.nonce(seq, explicit),
+      additionalData(seq, type, version, n),
+      fragment.subarray(this.explicitNonceLength),
+    );
     const done = (plain: Uint8Array | null): DecryptedRecord => {
       if (!plain) throw new TlsError('BAD_RECORD_MAC', 'record authentication failed');
       // An AEAD that decrypts in place hands back the network buffer: copy.
       return { type, content: plain.buffer === fragment.buffer ? copyBytes(plain) : plain };
     };
-    if (isPromise(opened)) return opened.then(done);
-    try {
-      return Promise.resolve(done(opened));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return isPromise(opened) ? opened.then(done) : done(opened);
   }
 
   /** Starts decrypting `records` in order; the caller awaits the results in order. */
