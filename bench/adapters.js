@@ -10,6 +10,7 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { timedProvider } from './timed-provider.js';
 
 const HOST = '127.0.0.1';
 const NAME = 'localhost';
@@ -112,11 +113,16 @@ class ReusingStore {
 }
 
 async function puretls(provider, { ca }) {
-  // Registers 'node' (node:crypto) and, through the options, 'webcrypto'.
+  // Registers 'node' (node:crypto); 'webcrypto' registers itself on import.
   const { connect } = await import('../dist/node.js');
+  await import('../dist/crypto/webcrypto.js');
+  const { selectProvider } = await import('../dist/crypto/index.js');
+  // The provider, timed: what a handshake spends in its own primitives (bench/timed-provider.js).
+  const timed = timedProvider(selectProvider(provider));
   let store = null;
   return {
     unsupported: () => null,
+    takePrimitiveMs: () => timed.take(),
     async connect({ port, suite, resume }) {
       if (resume && !store) store = new ReusingStore();
       const conn = await connect({
@@ -124,7 +130,7 @@ async function puretls(provider, { ca }) {
         port,
         servername: NAME,
         ca,
-        crypto: provider,
+        crypto: timed.provider,
         groups: ['x25519', 'secp256r1'],
         cipherSuites: [suite],
         sessions: resume ? store : false,

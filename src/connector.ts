@@ -230,7 +230,7 @@ export class Connector {
         if (this.failure) return;
       }
       core = new ClientConnection({ ...config, session }, {
-        send: (data) => this.emitCiphertext(data),
+        send: (data, more) => this.emitCiphertext(data, more),
         // A push transport may lend memory for batches of records it recycles once written.
         ...(this.net?.allocate ? { allocate: (n: number) => this.net?.allocate?.(n) } : {}),
         data: (data) => this.emitPlaintext(data),
@@ -288,9 +288,9 @@ export class Connector {
     }
   }
 
-  private emitCiphertext(data: Uint8Array): void {
+  private emitCiphertext(data: Uint8Array, more?: boolean): void {
     if (this.ciphertextClosed) return;
-    if (this.net) this.net.write(data);
+    if (this.net) this.net.write(data, more);
     else this.ciphertextCtl?.enqueue(data);
   }
 

@@ -169,15 +169,31 @@ const derDigest = (der: Uint8Array): Uint8Array => {
  * tickets from connections that verified (and authenticated) the same way:
  * the cache key includes this.
  */
+const digestOf = (list: readonly Uint8Array[]): string => toHex(sha256(concat(...list.map(derDigest))).subarray(0, 12));
+
+/** Digests of certificate inputs given as PEM text, by the text: a connection need not parse and hash it again. */
+const textDigests = new Map<string, string>();
+
+/** digestOf() the certificates in `input`, remembered for PEM text (16 texts at most). */
+function certificatesDigest(input: CertificateInputs, what: string): string {
+  if (typeof input !== 'string') return digestOf(toDerList(input, what));
+  let d = textDigests.get(input);
+  if (d === undefined) {
+    d = digestOf(toDerList(input, what));
+    textDigests.set(input, d);
+    if (textDigests.size > 16) textDigests.delete(textDigests.keys().next().value!);
+  }
+  return d;
+}
+
 export function trustPolicyKey(options: ConnectorOptions): string {
   const parts: string[] = [];
-  const digest = (list: readonly Uint8Array[]): string => toHex(sha256(concat(...list.map(derDigest))).subarray(0, 12));
   if (options.verify) parts.push(`verify#${idOf(options.verify)}`);
   const roots = options.roots;
   if (roots instanceof TrustStore) parts.push(`roots#${idOf(roots)}`);
   else if (roots === 'mozilla' || roots === 'system') parts.push(`roots=${roots}`);
-  else if (roots) parts.push(`roots=${digest(toDerList(roots, 'roots'))}`);
-  if (options.ca !== undefined) parts.push(`ca=${digest(toDerList(options.ca, 'ca'))}`);
+  else if (roots) parts.push(`roots=${certificatesDigest(roots, 'roots')}`);
+  if (options.ca !== undefined) parts.push(`ca=${certificatesDigest(options.ca, 'ca')}`);
   const at = options.verifyTime;
   if (at instanceof Date) parts.push(`at=${at.getTime()}`);
   else if (at) parts.push(`at#${idOf(at)}`);
@@ -185,7 +201,7 @@ export function trustPolicyKey(options: ConnectorOptions): string {
   if (cc) {
     // The key is hashed afresh: it may be the caller's own buffer.
     const key = sha256(privateKeyFrom(cc.key, 'clientCertificate.key'));
-    parts.push(`client=${digest(toDerList(cc.chain, 'clientCertificate.chain'))}.${toHex(key.subarray(0, 12))}`);
+    parts.push(`client=${digestOf(toDerList(cc.chain, 'clientCertificate.chain'))}.${toHex(key.subarray(0, 12))}`);
   }
   return parts.join(',') || 'default';
 }

@@ -10,8 +10,12 @@ import type { ClientConnection } from './handshake/conn.js';
 
 /** What the Connector needs of a push transport (see {@link Connector.attach}). */
 export interface PushNetwork {
-  /** Hands records to the network. */
-  write(records: Uint8Array): void;
+  /**
+   * Hands records to the network. `more`: another record follows at once
+   * (ClientSink.send's hint); the transport may hold these to send both
+   * in one piece.
+   */
+  write(records: Uint8Array, more?: boolean): void;
   /**
    * Optional: memory for `length` bytes of records that will be passed to
    * write() (or undefined for a fresh allocation); the transport may reuse

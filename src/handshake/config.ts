@@ -43,8 +43,13 @@ export interface ConnectionInfo {
 
 /** Where the core's output goes. Implementations must not throw. */
 export interface ClientSink {
-  /** Bytes for the network, in order. */
-  send(data: Uint8Array): void;
+  /**
+   * Bytes for the network, in order. `more` says another record usually
+   * follows at once (change_cipher_spec before Finished): a sink may hold
+   * these bytes briefly (until its next send, or the end of the tick) to
+   * send both in one piece.
+   */
+  send(data: Uint8Array, more?: boolean): void;
   /**
    * Optional: memory for a batch of `length` bytes of records the core is
    * about to seal and hand to send(), or undefined for a fresh allocation.

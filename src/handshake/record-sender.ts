@@ -104,9 +104,9 @@ export class RecordSender {
     return this.emitAlert(level, AlertDescription[alert]);
   }
 
-  /** A plaintext change_cipher_spec record. */
+  /** A plaintext change_cipher_spec record, flagged as followed at once (by Finished, a ClientHello, early data). */
   sendChangeCipherSpec(): void {
-    this.sink.send(plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
+    this.sink.send(plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1)), true);
   }
 
   /** Application data as records, up to SEAL_BATCH sealed into one buffer per sink.send(). */

@@ -110,10 +110,28 @@ export function socketNetwork(socket: Duplex, onStop?: () => void): SocketNetwor
   socket.once('close', () => markEnded());
   /** Lent buffers the socket still holds: back once it has drained. */
   let held: ArrayBuffer[] | null = null;
+  // A record the core says is followed at once (change_cipher_spec before
+  // Finished) waits for that one: both leave in one system call.
+  let corked = false;
+  const uncork = () => {
+    if (!corked) return;
+    corked = false;
+    socket.uncork();
+  };
   const network: PushNetwork = {
-    write(records) {
+    write(records, more = false) {
       if (socket.destroyed) return;
+      if (more) {
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(uncork); // in case nothing follows after all
+        }
+        socket.write(records);
+        return;
+      }
       socket.write(records);
+      uncork(); // out now, with what waited for it
       if (!isLent(records)) return;
       // Nothing left queued: the kernel took it all, and the buffer is free at once. (A write's
       // callback would be late: those of writes done at once wait for a tick that a promise
