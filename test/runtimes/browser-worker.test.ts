@@ -40,8 +40,8 @@ worker.onerror = (e) => (window.workerError = String(e.message ?? e));
 window.tls = (msg) => new Promise((resolve) => { pending.set(msg.id, resolve); worker.postMessage(msg); });
 // Blocks the page's thread for ms while the worker connects.
 window.tlsWhileBlocked = async (msg, ms) => {
+  const blockStart = Date.now(); // before the message goes out: the worker cannot start earlier
   const p = window.tls(msg);
-  const blockStart = Date.now();
   while (Date.now() - blockStart < ms) {}
   const blockEnd = Date.now();
   return { result: await p, blockStart, blockEnd };
