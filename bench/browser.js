@@ -12,7 +12,7 @@
 // Download throughput and handshake latency; prints one JSON line.
 //
 //   node bench/browser.js '{"fixtures":"test/fixtures/generated","mib":64,"reps":3,"hsN":20}'
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { constants as cryptoConstants } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -23,8 +23,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const spec = JSON.parse(process.argv[2] ?? '{}');
-const FIX = path.resolve(ROOT, spec.fixtures ?? 'test/fixtures/generated');
+const spec = process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : {};
+const FIX = path.resolve(ROOT, process.argv[2] === '--servers' ? process.argv[3] : spec.fixtures ?? 'test/fixtures/generated');
 const MIB = spec.mib ?? 64;
 const REPS = spec.reps ?? 3;
 const HS_N = spec.hsN ?? 20;
@@ -172,45 +172,17 @@ async function main() {
   const bundle = readFileSync(path.join(ROOT, 'dist', 'browser', 'puretls.js'));
   const root = readFileSync(path.join(FIX, 'root.cert.pem'), 'utf8');
 
-  // The TLS server both puretls and fetch() talk to: TLS 1.3, AES-128-GCM, ECDSA chain, no tickets (full handshakes).
-  const tlsServer = https.createServer(
-    {
-      cert: readFileSync(path.join(FIX, 'server-p256.chain.pem')),
-      key: readFileSync(path.join(FIX, 'server-p256.key.pem')),
-      minVersion: 'TLSv1.3',
-      ciphers: 'TLS_AES_128_GCM_SHA256',
-      ecdhCurve: 'X25519:P-256',
-      secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
-      ALPNProtocols: ['http/1.1'],
-    },
-    (req, res) => {
-      const cors = { 'access-control-allow-origin': '*', 'timing-allow-origin': '*', 'cache-control': 'no-store' };
-      const m = /^\/bytes\/(\d+)/.exec(req.url ?? '');
-      if (m) {
-        const n = Number(m[1]);
-        res.writeHead(200, { ...cors, 'content-type': 'application/octet-stream', 'content-length': n });
-        pump(res, n, () => res.end());
-      } else res.writeHead(200, { ...cors, 'content-type': 'text/plain', 'content-length': 5, connection: 'close' }).end('pong\n');
-    },
-  );
-  tlsServer.on('tlsClientError', () => undefined);
-  const tlsPort = await listen(tlsServer);
-
-  // The plain TCP server behind the relay: "D <n>\n" -> n bytes.
-  const plain = net.createServer((s) => {
-    s.setNoDelay(true);
-    s.on('error', () => s.destroy());
-    let line = '';
-    const onData = (d) => {
-      line += d.toString('latin1');
-      const nl = line.indexOf('\n');
-      if (nl < 0) return;
-      s.off('data', onData);
-      pump(s, Number(line.slice(2, nl)));
-    };
-    s.on('data', onData);
+  // The servers run in a process of their own (like the bench's TLS server), so
+  // the relay's process only relays, as it would in a deployment.
+  const servers = spawn(process.execPath, [fileURLToPath(import.meta.url), '--servers', FIX], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const { tlsPort, plainPort } = await new Promise((resolve, reject) => {
+    let buf = '';
+    servers.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) resolve(JSON.parse(buf));
+    });
+    servers.on('exit', (code) => reject(new Error(`bench browser servers exited (${code})`)));
   });
-  const plainPort = await listen(plain);
 
   // The page, the bundle and the relay (loopback targets only) on one HTTP server.
   const web = http.createServer((req, res) => {
@@ -314,13 +286,62 @@ async function main() {
     await relay.stop().catch(() => undefined);
     web.closeAllConnections();
     web.close();
-    tlsServer.closeAllConnections?.();
-    tlsServer.close();
-    plain.close();
+    servers.kill();
     rmSync(home, { recursive: true, force: true });
   }
 }
 
+/** The TLS server (for puretls and fetch) and the plain TCP server, in their own process. */
+async function startServers() {
+  // The TLS server both puretls and fetch() talk to: TLS 1.3, AES-128-GCM, ECDSA chain, no tickets (full handshakes).
+  const tlsServer = https.createServer(
+    {
+      cert: readFileSync(path.join(FIX, 'server-p256.chain.pem')),
+      key: readFileSync(path.join(FIX, 'server-p256.key.pem')),
+      minVersion: 'TLSv1.3',
+      ciphers: 'TLS_AES_128_GCM_SHA256',
+      ecdhCurve: 'X25519:P-256',
+      secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+      ALPNProtocols: ['http/1.1'],
+    },
+    (req, res) => {
+      const cors = { 'access-control-allow-origin': '*', 'timing-allow-origin': '*', 'cache-control': 'no-store' };
+      const m = /^\/bytes\/(\d+)/.exec(req.url ?? '');
+      if (m) {
+        const n = Number(m[1]);
+        res.writeHead(200, { ...cors, 'content-type': 'application/octet-stream', 'content-length': n });
+        pump(res, n, () => res.end());
+      } else res.writeHead(200, { ...cors, 'content-type': 'text/plain', 'content-length': 5, connection: 'close' }).end('pong\n');
+    },
+  );
+  tlsServer.on('tlsClientError', () => undefined);
+  const tlsPort = await listen(tlsServer);
+
+  // The plain TCP server behind the relay: "D <n>\n" -> n bytes.
+  const plain = net.createServer((s) => {
+    s.setNoDelay(true);
+    s.on('error', () => s.destroy());
+    let line = '';
+    const onData = (d) => {
+      line += d.toString('latin1');
+      const nl = line.indexOf('\n');
+      if (nl < 0) return;
+      s.off('data', onData);
+      pump(s, Number(line.slice(2, nl)));
+    };
+    s.on('data', onData);
+  });
+  const plainPort = await listen(plain);
+  process.stdout.write(JSON.stringify({ tlsPort, plainPort }) + '\n');
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+
+}
+
+if (process.argv[2] === '--servers') {
+  await startServers();
+} else
 main().then(
   (r) => {
     process.stdout.write(JSON.stringify(r) + '\n');
