@@ -163,12 +163,7 @@ const derDigest = (der: Uint8Array): Uint8Array => {
   return d;
 };
 
-/**
- * Names the trust a session was established under. A ticket carries its
- * connection's authentication (RFC 8446 §2.2), so a connection resumes only
- * tickets from connections that verified (and authenticated) the same way:
- * the cache key includes this.
- */
+/** A short digest of a certificate list (SHA-256 over each certificate's SHA-256). */
 const digestOf = (list: readonly Uint8Array[]): string => toHex(sha256(concat(...list.map(derDigest))).subarray(0, 12));
 
 /** Digests of certificate inputs given as PEM text, by the text: a connection need not parse and hash it again. */
@@ -186,6 +181,12 @@ function certificatesDigest(input: CertificateInputs, what: string): string {
   return d;
 }
 
+/**
+ * Names the trust a session was established under. A ticket carries its
+ * connection's authentication (RFC 8446 §2.2), so a connection resumes only
+ * tickets from connections that verified (and authenticated) the same way:
+ * the cache key includes this.
+ */
 export function trustPolicyKey(options: ConnectorOptions): string {
   const parts: string[] = [];
   if (options.verify) parts.push(`verify#${idOf(options.verify)}`);
