@@ -30,8 +30,8 @@ const PROVIDERS = ['noble', 'webcrypto', 'node'];
 /** A suite's short name in target labels. */
 const suiteLabel = (suite) => (TLS12_SUITES.includes(suite) ? `TLS 1.2 ${AEAD_OF[suite]}` : AEAD_OF[suite]);
 const P = QUICK
-  ? { hsN: 8, warmup: 2, bulkBytes: 4 << 20, bulkReps: 3, bulkProcs: 1, idleN: 100, primBudget: 150, timeoutMs: 60_000 }
-  : { hsN: 40, warmup: 5, bulkBytes: 64 << 20, bulkReps: 3, bulkProcs: 3, idleN: 1000, primBudget: 600, timeoutMs: 300_000 };
+  ? { hsN: 8, warmup: 2, bulkBytes: 4 << 20, bulkReps: 3, bulkProcs: 1, idleN: 100, primBudget: 150, browserMiB: 8, timeoutMs: 60_000 }
+  : { hsN: 40, warmup: 5, bulkBytes: 64 << 20, bulkReps: 3, bulkProcs: 3, idleN: 1000, primBudget: 600, browserMiB: 64, timeoutMs: 300_000 };
 
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 const onlyCases = process.env.BENCH_CASES?.split(',').filter(Boolean);
@@ -121,6 +121,14 @@ async function main() {
   }
   if (wanted('idle')) plan.push({ kase: 'idle', chain: 'ecdsa', suite: SUITES[0], n: P.idleN, label: `${P.idleN} idle connections` });
 
+  // Chromium: the browser bundle in a headless page over the relay, next to the page's own means (bench/browser.js).
+  let browser = null;
+  if (wanted('browser')) {
+    log('browser: Chromium');
+    browser = await runNode(['bench/browser.js', JSON.stringify({ fixtures, mib: P.browserMiB, reps: P.bulkReps, hsN: P.hsN })], P.timeoutMs);
+    log(`  ${browser.error ? `error: ${browser.error}` : browser.unsupported ? `n/a: ${browser.unsupported}` : 'done'}`);
+  }
+
   try {
     for (const cell of plan) {
       // A transfer's speed moves from one process to the next (by up to half on a busy
@@ -146,8 +154,8 @@ async function main() {
   env.loadAvgEnd = loadavg();
   env.seconds = (Date.now() - started.getTime()) / 1000;
 
-  const targets = evaluate(cells, primitives);
-  const report = { started: started.toISOString(), env, primitives, cells, targets };
+  const targets = evaluate(cells, primitives, browser);
+  const report = { started: started.toISOString(), env, primitives, cells, browser, targets };
   printTables(report);
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -203,7 +211,7 @@ function cellText(kase, r, metric) {
   return s;
 }
 
-function printTables({ env, primitives, cells, targets }) {
+function printTables({ env, primitives, cells, browser, targets }) {
   const out = [];
   out.push(`\n## puretls benchmark (${env.mode}), node ${env.node}, ${env.cpus} CPUs (${env.cpuModel})`);
   out.push(`load average at start ${env.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${env.loadAvgEnd.map((x) => x.toFixed(2)).join(' ')}\n`);
@@ -239,6 +247,21 @@ function printTables({ env, primitives, cells, targets }) {
   }
   out.push(table(['case', ...impls], rows));
 
+  if (browser && !browser.error && !browser.unsupported) {
+    const d = browser.download;
+    const h = browser.handshake;
+    out.push(`\n### Chromium ${browser.chromium} (headless), one page, ${browser.mib} MiB downloads (median of ${browser.reps})\n`);
+    out.push(
+      table(
+        ['case', 'puretls (browser bundle, WebCrypto) over the relay', 'relay, plain bytes', 'fetch() over HTTPS', 'WebCrypto AES-128-GCM, 16 KiB records'],
+        [
+          ['download', `${f1(d.puretls)} MB/s`, `${f1(d.relayPlain)} MB/s`, `${f1(d.fetch)} MB/s`, `${f1(d.webcryptoAes128Gcm)} MB/s (8 in flight), ${f1(d.webcryptoAes128GcmSerial)} MB/s (serial)`],
+          ['new connection: connect (puretls: WebSocket + relay TCP + TLS; fetch: TCP + TLS)', `${f1(h.puretlsConnectMs)} ms`, '', h.fetchConnectMs === null ? '' : `${f1(h.fetchConnectMs)} ms (TLS ${f1(h.fetchTlsMs)} ms)`, ''],
+          ['new connection: a small request, first byte to last', `${f1(h.puretlsRequestMs)} ms`, '', `${f1(h.fetchRequestMs)} ms`, ''],
+        ],
+      ),
+    );
+  } else if (browser) out.push(`\n### Chromium: ${browser.error ?? `n/a: ${browser.unsupported}`}`);
   out.push('\n### Primitives, through the CryptoProvider interface (16 KiB records; median per operation)\n');
   const keys = Object.keys(primitives.noble ?? primitives.webcrypto ?? {}).filter((k) => k !== 'provider');
   out.push(
@@ -254,7 +277,7 @@ function printTables({ env, primitives, cells, targets }) {
 
 // ---------------------------------------------------------------- targets
 
-function evaluate(cells, prim) {
+function evaluate(cells, prim, browser) {
   const get = (kase, impl, extra = {}) =>
     cells.find((c) => c.kase === kase && c.impl === impl && Object.entries(extra).every(([k, v]) => c[k] === v))?.result;
   const ok = (r) => r && !r.error && !r.unsupported;
@@ -392,6 +415,17 @@ function evaluate(cells, prim) {
         );
       }
     }
+  }
+  // Issue 12, Chromium: the bundle's download against the relay carrying plain bytes, in the same page.
+  if (browser?.download) {
+    const d = browser.download;
+    const h = browser.handshake;
+    add('Chromium: puretls download >= 85% of the relay carrying plain bytes', `${f1(d.puretls)} vs ${f1(d.relayPlain)} MB/s = ${((d.puretls / d.relayPlain) * 100).toFixed(0)}%`, d.puretls >= 0.85 * d.relayPlain);
+    add(
+      "Chromium: puretls new connection next to the browser's own (fetch)",
+      `connect ${f1(h.puretlsConnectMs)} vs ${h.fetchConnectMs === null ? '?' : f1(h.fetchConnectMs)} ms; request ${f1(h.puretlsRequestMs)} vs ${f1(h.fetchRequestMs)} ms`,
+      null,
+    );
   }
   return out;
 }

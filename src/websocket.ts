@@ -9,10 +9,12 @@
  *   const w = conn.writable.getWriter(); await w.write(bytes);
  *   for await (const chunk of conn.readable) ...
  */
+import { CleartextQueue } from './cleartext-queue.js';
 import { Connector, type TlsConnection } from './connector.js';
 import { TlsError } from './errors.js';
 import type { ConnectionInfo } from './handshake/client.js';
 import type { ConnectorOptions } from './options.js';
+import type { NetworkInput, PushNetwork } from './push-network.js';
 
 /** The parts of the WHATWG WebSocket this transport uses. */
 export interface WebSocketLike {
@@ -52,6 +54,8 @@ export interface WebSocketTlsConnection extends TlsConnection {
 
 const OPEN = 1;
 const CLOSING = 2;
+/** Application writes queued before the connector takes them (as puretls/node's). */
+const SEND_QUEUE = 64 * 1024;
 
 function closedError(message: string, cause?: unknown): TlsError {
   return new TlsError('CONNECTION_CLOSED', message, { alert: null, cause });
@@ -93,59 +97,63 @@ function open(Ctor: WebSocketConstructorLike, url: string, protocols: string | s
   });
 }
 
-/** Incoming binary messages as a byte stream; text messages are a protocol error. */
-function messages(ws: WebSocketLike): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(ctl) {
-      let ended = false;
-      const end = (err?: TlsError) => {
-        if (ended) return;
-        ended = true;
-        try {
-          if (err) ctl.error(err);
-          else ctl.close();
-        } catch {
-          // already closed
-        }
-      };
-      ws.addEventListener('message', (ev) => {
-        if (ended) return;
-        const d = ev.data;
-        if (d instanceof ArrayBuffer) ctl.enqueue(new Uint8Array(d));
-        else if (ArrayBuffer.isView(d)) ctl.enqueue(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-        else {
-          end(closedError('the relay sent a text message; TLS needs binary messages'));
-          ws.close(1003, 'binary only');
-        }
-      });
-      // A WebSocket close is the relay's TCP end: the connector decides whether
-      // close_notify came first (a clean end) or not (truncation).
-      ws.addEventListener('close', () => end());
-      ws.addEventListener('error', () => end(closedError('WebSocket error')));
+/**
+ * The WebSocket as the Connector's push transport: each binary message in
+ * goes to the core, each batch of records out is one message. A WebSocket
+ * cannot stop its peer, so nothing is paused on the way in; on the way out
+ * cleartext waits while the socket buffers more than `highWater` (there is
+ * no 'drain' event: the buffer is polled).
+ */
+function websocketNetwork(ws: WebSocketLike, highWater: number, onStop: () => void): {
+  network: PushNetwork;
+  ended: Promise<void>;
+  listen(input: NetworkInput): void;
+} {
+  let markEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
+  const network: PushNetwork = {
+    write(records) {
+      if (ws.readyState === OPEN) ws.send(records);
     },
-    cancel() {
-      ws.close(1000);
+    room(connectorHighWater) {
+      const limit = Math.max(connectorHighWater, highWater);
+      if (ws.readyState !== OPEN || ws.bufferedAmount <= limit) return null;
+      return (async () => {
+        while (ws.readyState === OPEN && ws.bufferedAmount > limit) await new Promise((r) => setTimeout(r, 5));
+      })();
     },
-  });
-}
-
-/** Sends each chunk as one binary message, pausing while the socket's buffer is full. */
-async function pipeToSocket(stream: ReadableStream<Uint8Array>, ws: WebSocketLike, highWater: number): Promise<void> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      if (ws.readyState !== OPEN) return;
-      ws.send(value);
-      // WebSocket has no 'drain' event: poll the buffer.
-      while (ws.bufferedAmount > highWater && ws.readyState === OPEN) {
-        await new Promise((r) => setTimeout(r, 5));
+    // No half-close on a WebSocket: it closes once both directions are done.
+    end: () => markEnded(),
+    stop: onStop,
+  };
+  const listen = (input: NetworkInput) => {
+    let over = false;
+    ws.addEventListener('message', (ev) => {
+      if (over) return;
+      const d = ev.data;
+      if (d instanceof ArrayBuffer) input.data(new Uint8Array(d));
+      else if (ArrayBuffer.isView(d)) input.data(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      else {
+        over = true;
+        input.error(closedError('the relay sent a text message; TLS needs binary messages'));
+        ws.close(1003, 'binary only');
       }
-    }
-  } catch {
-    // The connector reports the failure.
-  }
+    });
+    // A WebSocket close is the relay's TCP end: the connector decides whether
+    // close_notify came first (a clean end) or not (truncation).
+    ws.addEventListener('close', () => {
+      if (over) return;
+      over = true;
+      markEnded();
+      input.end();
+    });
+    ws.addEventListener('error', () => {
+      if (over) return;
+      over = true;
+      input.error(closedError('WebSocket error'));
+    });
+  };
+  return { network, ended, listen };
 }
 
 async function drained(ws: WebSocketLike, timeoutMs: number): Promise<void> {
@@ -165,24 +173,24 @@ export async function connectWebSocket(url: string | URL, options: WebSocketConn
   const ws = await open(Ctor, String(url), protocols, options.signal);
 
   const connector = new Connector(connectorOptions);
-  const app = new TransformStream<Uint8Array, Uint8Array>();
-  // The caller's writable forwards to a writer we keep, so close() can end
-  // our direction even while the caller holds a writer of its own.
-  const inner = app.writable.getWriter();
+  const app = new CleartextQueue(SEND_QUEUE);
   let closing: Promise<void> | null = null;
-  const closeInner = (): Promise<void> => (closing ??= inner.close().catch(() => undefined));
+  const closeInner = (): Promise<void> => (closing ??= app.close().catch(() => undefined));
+  // The caller's writable feeds a queue we keep, so close() can end our
+  // direction even while the caller holds a writer of its own.
   const writable = new WritableStream<Uint8Array>({
-    write: (chunk) => inner.write(chunk),
+    write: (chunk) => app.write(chunk),
     close: () => closeInner(),
-    abort: (reason) => inner.abort(reason),
+    abort: (reason) => app.abort(reason),
   });
-  const [ciphertext, sent] = connector.send(app.readable);
-  const [plaintext, received] = connector.receive(messages(ws));
-  const piped = pipeToSocket(ciphertext, ws, sendHighWaterMark ?? 1 << 20);
   const closeSocket = async () => {
     await drained(ws, 2000);
     if (ws.readyState < CLOSING) ws.close(1000);
   };
+  const net = websocketNetwork(ws, sendHighWaterMark ?? 1 << 20, () => void closeSocket());
+  const piped = net.ended;
+  const { plaintext, sent, received, input } = connector.attach(app, net.network);
+  net.listen(input);
   let info: ConnectionInfo;
   try {
     info = await connector.connect(serverName);
@@ -190,7 +198,7 @@ export async function connectWebSocket(url: string | URL, options: WebSocketConn
     // Let the alert reach the relay before closing.
     await Promise.race([piped, new Promise((r) => setTimeout(r, 50))]);
     await closeSocket();
-    inner.abort(e).catch(() => undefined);
+    void app.abort(e);
     throw e;
   }
   // WebSocket has no half-close: keep it open until both directions are done.

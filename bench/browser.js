@@ -1,0 +1,354 @@
+// The Chromium cell of `npm run bench`: puretls's browser bundle in a headless
+// page (Debian's chromium driven by playwright-core, as test/browser does),
+// over puretls's own WebSocket relay (src/relay), next to what the same page
+// gets without it, all in one run:
+//
+//   - the relay carrying plain bytes from a plain TCP server (the transport's limit);
+//   - the browser's own fetch() over HTTPS from the same Node TLS server
+//     (the test root trusted through an NSS database in the browser's HOME:
+//     no certificate-error flags);
+//   - raw WebCrypto AES-128-GCM on 16 KiB records in the page.
+//
+// Download throughput and handshake latency; prints one JSON line.
+//
+//   node bench/browser.js '{"fixtures":"test/fixtures/generated","mib":64,"reps":3,"hsN":20}'
+import { execFileSync, spawn } from 'node:child_process';
+import { constants as cryptoConstants } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const spec = process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : {};
+const FIX = path.resolve(ROOT, process.argv[2] === '--servers' ? process.argv[3] : spec.fixtures ?? 'test/fixtures/generated');
+const MIB = spec.mib ?? 64;
+const REPS = spec.reps ?? 3;
+const HS_N = spec.hsN ?? 20;
+const CHROMIUM = process.env.PURETLS_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const BLOCK = Buffer.alloc(64 * 1024, 0x61);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const listen = (server, host = '127.0.0.1') => new Promise((r) => server.listen(0, host, () => r(server.address().port)));
+
+/** Writes `n` bytes of BLOCK to a writable, with backpressure. */
+function pump(out, n, done) {
+  const step = () => {
+    while (n > 0) {
+      const k = Math.min(n, BLOCK.length);
+      n -= k;
+      if (!out.write(k === BLOCK.length ? BLOCK : BLOCK.subarray(0, k))) {
+        out.once('drain', step);
+        return;
+      }
+    }
+    done?.();
+  };
+  step();
+}
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>puretls bench</title>
+<script type="module">
+import * as puretls from '/puretls.js';
+const enc = new TextEncoder();
+const now = () => performance.now();
+
+/** An HTTP/1.1 response over a puretls connection: resolves with the body length once it is all here. */
+async function readResponse(conn, expectBody) {
+  const reader = conn.readable.getReader();
+  let head = '';
+  let body = 0;
+  let length = -1;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    if (length < 0) {
+      head += new TextDecoder('latin1').decode(value);
+      const end = head.indexOf('\\r\\n\\r\\n');
+      if (end < 0) continue;
+      length = Number(/content-length: *(\\d+)/i.exec(head)[1]);
+      body = head.length - end - 4;
+    } else body += value.length;
+    if (body >= length) break;
+  }
+  reader.releaseLock();
+  if (body !== (expectBody ?? length)) throw new Error('short body: ' + body);
+  return body;
+}
+
+window.bench = {
+  async puretls({ relay, ca, path, body }) {
+    const t0 = now();
+    const conn = await puretls.connectWebSocket(relay, { serverName: 'localhost', ca, sessions: false, alpn: ['http/1.1'] });
+    const t1 = now();
+    const w = conn.writable.getWriter();
+    await w.write(enc.encode('GET ' + path + ' HTTP/1.1\\r\\nhost: localhost\\r\\nconnection: close\\r\\n\\r\\n'));
+    w.releaseLock();
+    const t2 = now();
+    await readResponse(conn, body);
+    const t3 = now();
+    await conn.close().catch(() => {});
+    return { connectMs: t1 - t0, requestMs: t3 - t0, bodyMs: t3 - t2, suite: conn.info.cipherSuite };
+  },
+  relayPlain({ relay, n }) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(relay);
+      ws.binaryType = 'arraybuffer';
+      let got = 0;
+      let t0 = 0;
+      ws.onopen = () => {
+        t0 = now();
+        ws.send(enc.encode('D ' + n + '\\n'));
+      };
+      ws.onmessage = (ev) => {
+        got += ev.data.byteLength;
+        if (got >= n) {
+          const ms = now() - t0;
+          ws.close();
+          resolve({ bodyMs: ms });
+        }
+      };
+      ws.onerror = () => reject(new Error('relay WebSocket error'));
+    });
+  },
+  async fetch({ url, body }) {
+    const t0 = now();
+    const res = await fetch(url, { cache: 'no-store' });
+    const reader = res.body.getReader();
+    let got = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      got += value.length;
+    }
+    const t1 = now();
+    if (body !== undefined && got !== body) throw new Error('short body: ' + got);
+    const e = performance.getEntriesByName(url).pop();
+    performance.clearResourceTimings();
+    return {
+      requestMs: t1 - t0,
+      bodyMs: t1 - (e ? e.responseStart - e.startTime + t0 : t0),
+      connectMs: e && e.connectEnd > 0 ? e.connectEnd - e.connectStart : null,
+      tlsMs: e && e.secureConnectionStart > 0 ? e.connectEnd - e.secureConnectionStart : null,
+      protocol: e?.nextHopProtocol,
+    };
+  },
+  async webcrypto({ mib, window: win }) {
+    const key = await crypto.subtle.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt', 'decrypt']);
+    const iv = new Uint8Array(12);
+    const aad = new Uint8Array(5);
+    const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, new Uint8Array(16385));
+    const records = Math.ceil((mib * 1048576) / 16384);
+    const t0 = now();
+    for (let i = 0; i < records; i += win) {
+      const batch = [];
+      for (let j = 0; j < win && i + j < records; j++) batch.push(crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, ct));
+      await Promise.all(batch);
+    }
+    return { mbPerSec: (records * 16384) / 1e6 / ((now() - t0) / 1000) };
+  },
+};
+window.benchReady = true;
+</script>`;
+
+async function main() {
+  if (!existsSync(CHROMIUM)) return { unsupported: `no Chromium at ${CHROMIUM}` };
+  let certutil = true;
+  try {
+    execFileSync('certutil', ['-H'], { stdio: 'ignore' });
+  } catch (e) {
+    certutil = e.code !== 'ENOENT';
+  }
+  if (!certutil) return { unsupported: 'certutil missing (Debian: apt-get install libnss3-tools)' };
+  const { chromium } = await import('playwright-core');
+  const bundle = readFileSync(path.join(ROOT, 'dist', 'browser', 'puretls.js'));
+  const root = readFileSync(path.join(FIX, 'root.cert.pem'), 'utf8');
+
+  // The servers run in a process of their own (like the bench's TLS server), so
+  // the relay's process only relays, as it would in a deployment.
+  const servers = spawn(process.execPath, [fileURLToPath(import.meta.url), '--servers', FIX], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const { tlsPort, plainPort } = await new Promise((resolve, reject) => {
+    let buf = '';
+    servers.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) resolve(JSON.parse(buf));
+    });
+    servers.on('exit', (code) => reject(new Error(`bench browser servers exited (${code})`)));
+  });
+
+  // The page, the bundle and the relay (loopback targets only) on one HTTP server.
+  const web = http.createServer((req, res) => {
+    if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    else if (req.url === '/puretls.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    else res.writeHead(404).end();
+  });
+  const webPort = await listen(web);
+  const { startRelay } = await import('../dist/relay/index.js');
+  const relay = await startRelay({ allow: ['127.0.0.1:*', 'localhost:*'], addresses: 'any', server: web, path: '/relay/' });
+
+  // The browser's HOME holds an NSS database that trusts the test root (Chromium on Linux reads it).
+  const home = mkdtempSync(path.join(tmpdir(), 'puretls-bench-chromium-'));
+  let context;
+  try {
+    const nssdb = path.join(home, '.pki', 'nssdb');
+    execFileSync('mkdir', ['-p', nssdb]);
+    execFileSync('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
+    writeFileSync(path.join(home, 'root.pem'), root);
+    execFileSync('certutil', ['-A', '-d', `sql:${nssdb}`, '-n', 'puretls bench root', '-t', 'C,,', '-a', '-i', path.join(home, 'root.pem')]);
+    context = await chromium.launchPersistentContext(path.join(home, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      env: { ...process.env, HOME: home },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${webPort}/`);
+    await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30_000 });
+    const call = (name, arg) => page.evaluate(([n, a]) => window.bench[n](a), [name, arg]);
+
+    const relayTo = (host, port) => `ws://127.0.0.1:${webPort}/relay/${host}:${port}`;
+    const n = MIB << 20;
+    const tls = { relay: relayTo('localhost', tlsPort), ca: root };
+    const fetchUrl = (p) => `https://localhost:${tlsPort}${p}`;
+
+    // Warm-up: code, connections, JIT.
+    await call('puretls', { ...tls, path: `/bytes/${1 << 20}`, body: 1 << 20 });
+    await call('relayPlain', { relay: relayTo('127.0.0.1', plainPort), n: 1 << 20 });
+    await call('fetch', { url: fetchUrl(`/bytes/${1 << 20}?w`), body: 1 << 20 });
+
+    if (process.env.BENCH_BROWSER_PROFILE) {
+      // Diagnostics: a CPU profile of the page during one puretls download.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+      await cdp.send('Profiler.start');
+      await call('puretls', { ...tls, path: `/bytes/${n}`, body: n });
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(process.env.BENCH_BROWSER_PROFILE, JSON.stringify(profile));
+    }
+    const runs = { puretls: [], relay: [], fetch: [] };
+    for (let r = 0; r < REPS; r++) {
+      runs.relay.push((await call('relayPlain', { relay: relayTo('127.0.0.1', plainPort), n })).bodyMs);
+      runs.puretls.push((await call('puretls', { ...tls, path: `/bytes/${n}`, body: n })).bodyMs);
+      runs.fetch.push((await call('fetch', { url: fetchUrl(`/bytes/${n}?r=${r}`), body: n })).bodyMs);
+    }
+    const mbps = (ms) => n / 1e6 / (ms / 1000);
+    const webcrypto8 = await call('webcrypto', { mib: Math.min(MIB, 64), window: 8 });
+    const webcrypto1 = await call('webcrypto', { mib: Math.min(MIB, 16), window: 1 });
+
+    // Handshakes: a new connection each time (the server sends no tickets and closes after /ping).
+    const hs = { puretlsConnect: [], puretlsRequest: [], fetchRequest: [], fetchTls: [], fetchConnect: [] };
+    for (let i = 0; i < HS_N + 3; i++) {
+      const p = await call('puretls', { ...tls, path: '/ping' });
+      const f = await call('fetch', { url: fetchUrl(`/ping?i=${i}`) });
+      if (i < 3) continue;
+      hs.puretlsConnect.push(p.connectMs);
+      hs.puretlsRequest.push(p.requestMs);
+      hs.fetchRequest.push(f.requestMs);
+      if (f.tlsMs !== null) hs.fetchTls.push(f.tlsMs);
+      if (f.connectMs !== null) hs.fetchConnect.push(f.connectMs);
+    }
+    const med = (xs) => (xs.length ? median(xs) : null);
+    return {
+      chromium: context.browser()?.version() ?? null,
+      mib: MIB,
+      reps: REPS,
+      download: {
+        puretls: mbps(median(runs.puretls)),
+        relayPlain: mbps(median(runs.relay)),
+        fetch: mbps(median(runs.fetch)),
+        webcryptoAes128Gcm: webcrypto8.mbPerSec,
+        webcryptoAes128GcmSerial: webcrypto1.mbPerSec,
+        samplesMs: runs,
+      },
+      handshake: {
+        samples: HS_N,
+        puretlsConnectMs: med(hs.puretlsConnect),
+        puretlsRequestMs: med(hs.puretlsRequest),
+        fetchRequestMs: med(hs.fetchRequest),
+        fetchConnectMs: med(hs.fetchConnect),
+        fetchTlsMs: med(hs.fetchTls),
+      },
+      pageErrors: errors,
+    };
+  } finally {
+    await context?.close().catch(() => undefined);
+    await relay.stop().catch(() => undefined);
+    web.closeAllConnections();
+    web.close();
+    servers.kill();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** The TLS server (for puretls and fetch) and the plain TCP server, in their own process. */
+async function startServers() {
+  // The TLS server both puretls and fetch() talk to: TLS 1.3, AES-128-GCM, ECDSA chain, no tickets (full handshakes).
+  const tlsServer = https.createServer(
+    {
+      cert: readFileSync(path.join(FIX, 'server-p256.chain.pem')),
+      key: readFileSync(path.join(FIX, 'server-p256.key.pem')),
+      minVersion: 'TLSv1.3',
+      ciphers: 'TLS_AES_128_GCM_SHA256',
+      ecdhCurve: 'X25519:P-256',
+      secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+      ALPNProtocols: ['http/1.1'],
+    },
+    (req, res) => {
+      const cors = { 'access-control-allow-origin': '*', 'timing-allow-origin': '*', 'cache-control': 'no-store' };
+      const m = /^\/bytes\/(\d+)/.exec(req.url ?? '');
+      if (m) {
+        const n = Number(m[1]);
+        res.writeHead(200, { ...cors, 'content-type': 'application/octet-stream', 'content-length': n });
+        pump(res, n, () => res.end());
+      } else res.writeHead(200, { ...cors, 'content-type': 'text/plain', 'content-length': 5, connection: 'close' }).end('pong\n');
+    },
+  );
+  tlsServer.on('tlsClientError', () => undefined);
+  const tlsPort = await listen(tlsServer);
+
+  // The plain TCP server behind the relay: "D <n>\n" -> n bytes.
+  const plain = net.createServer((s) => {
+    s.setNoDelay(true);
+    s.on('error', () => s.destroy());
+    let line = '';
+    const onData = (d) => {
+      line += d.toString('latin1');
+      const nl = line.indexOf('\n');
+      if (nl < 0) return;
+      s.off('data', onData);
+      pump(s, Number(line.slice(2, nl)));
+    };
+    s.on('data', onData);
+  });
+  const plainPort = await listen(plain);
+  process.stdout.write(JSON.stringify({ tlsPort, plainPort }) + '\n');
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+
+}
+
+if (process.argv[2] === '--servers') {
+  await startServers();
+} else
+main().then(
+  (r) => {
+    process.stdout.write(JSON.stringify(r) + '\n');
+    process.exit(0);
+  },
+  (e) => {
+    process.stdout.write(JSON.stringify({ error: String(e?.stack ?? e).slice(0, 400) }) + '\n');
+    process.exit(0);
+  },
+);
