@@ -5,7 +5,9 @@
  * blocks with comments and CRLF between them. Wrong inputs fail with
  * BAD_CONFIG saying what was expected and what was found.
  */
-import { DerReader, Tag, parsePrivateKey, pemBlocks, type PemBlock } from './crypto/der.js';
+import { DerReader, Tag } from './crypto/der.js';
+import { parsePrivateKey } from './crypto/keys.js';
+import { pemBlocks, type PemBlock } from './crypto/pem.js';
 import { TlsError } from './errors.js';
 
 /** One certificate or key: PEM text (any number of blocks), or bytes holding PEM or DER. */

@@ -10,7 +10,8 @@
  * decides, so both providers give the same answers and the same errors.
  */
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { bigIntToBytes, ecdsaDerToRaw, encodeTlv, parsePrivateKey, parseSpki, Tag, type EcCurve, type PrivateKeyInfo, type PublicKeyInfo } from './der.js';
+import { bigIntToBytes, ecdsaDerToRaw, encodeTlv, Tag } from './der.js';
+import { parsePrivateKey, parseSpki, type EcCurve, type PrivateKeyInfo, type PublicKeyInfo } from './keys.js';
 import { b64url, cat, fromHex, nodeCrypto, own, type DerBytes, type JsonWebKey, type KeyObject, type NodeCrypto } from './node-module.js';
 import type { HashName, SignatureAlgorithm } from './provider.js';
 import { checkRsaPublicKey } from './rsa.js';

@@ -9,9 +9,10 @@
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { TlsError } from '../errors.js';
 import { systemRandom, type HashName, type RandomSource } from './provider.js';
-import { bigIntToBytes, bitLength, bytesToBigInt, type RsaPrivateKey, type RsaPublicKey } from './der.js';
+import { bigIntToBytes, bitLength, bytesToBigInt } from './der.js';
+import { type RsaPrivateKey, type RsaPublicKey } from './keys.js';
 
-export type { RsaPrivateKey, RsaPublicKey } from './der.js';
+export type { RsaPrivateKey, RsaPublicKey } from './keys.js';
 
 /** Smallest modulus this layer accepts; policy layers may demand more. */
 export const RSA_MIN_MODULUS_BITS = 1024;

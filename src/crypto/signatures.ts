@@ -10,13 +10,8 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { TlsError } from '../errors.js';
 import { systemRandom, type HashName, type RandomSource, type SignatureAlgorithm } from './provider.js';
-import {
-  ecdsaDerToRaw,
-  parsePrivateKey,
-  parseSpki,
-  type EcCurve,
-  type PssParams,
-} from './der.js';
+import { ecdsaDerToRaw } from './der.js';
+import { parsePrivateKey, parseSpki, type EcCurve, type PssParams } from './keys.js';
 import { rsaPkcs1Sign, rsaPkcs1Verify, rsaPssSign, rsaPssVerify } from './rsa.js';
 
 // ---------------------------------------------------------------- ECDSA instances

@@ -18,7 +18,8 @@
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { TlsError } from '../errors.js';
-import { ecdsaDerToRaw, ecdsaRawToDer, parsePrivateKey, parseSpki, type EcCurve } from './der.js';
+import { ecdsaDerToRaw, ecdsaRawToDer } from './der.js';
+import { parsePrivateKey, parseSpki, type EcCurve } from './keys.js';
 import { registerProvider } from './index.js';
 import { nobleProvider } from './noble.js';
 import {

@@ -4,7 +4,7 @@
  * certificate's key (RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1).
  */
 import { utf8Decode } from '../codec.js';
-import { parseSpki } from '../crypto/der.js';
+import { parseSpki } from '../crypto/keys.js';
 import { TlsError } from '../errors.js';
 import { ExtensionType as ET, type SignatureScheme } from './constants.js';
 import { decodeServerAlpn } from './extensions.js';

@@ -1,7 +1,7 @@
 /**
  * Which CertificateVerify schemes a client key can sign with (RFC 8446 §4.4.3).
  */
-import { parsePrivateKey } from '../crypto/der.js';
+import { parsePrivateKey } from '../crypto/keys.js';
 import { TlsError } from '../errors.js';
 import { SIGNATURE_SCHEMES, type SignatureScheme, type SignatureSchemeName } from './constants.js';
 

@@ -9,7 +9,7 @@
  * object is dropped when the handshake ends, leaving a Tls12Traffic.
  */
 import { concat, constantTimeEqual, Reader } from '../codec.js';
-import { parseSpki } from '../crypto/der.js';
+import { parseSpki } from '../crypto/keys.js';
 import type { GroupName, HashFunction } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import type { RecordCipher } from '../record/protection.js';

@@ -7,7 +7,8 @@
  * and anything else (SHA-1, MD5, odd PSS parameters) is refused.
  */
 import { TlsError } from '../errors.js';
-import { DerReader, parsePssParams, parseSpki, Tag, type PublicKeyInfo } from '../crypto/der.js';
+import { DerReader, Tag } from '../crypto/der.js';
+import { parsePssParams, parseSpki, type PublicKeyInfo } from '../crypto/keys.js';
 import type { SignatureAlgorithm } from '../crypto/provider.js';
 import { hex } from './bytes.js';
 

@@ -6,7 +6,7 @@
  * differ from what was signed), and GeneralNames are read byte-exact because
  * name checks must see exactly what the CA wrote.
  */
-import { base64Encode } from '../crypto/der.js';
+import { base64Encode } from '../crypto/pem.js';
 import { TlsError } from '../errors.js';
 import { contextTag, DerReader, Tag } from '../crypto/der.js';
 import { equalBytes } from './bytes.js';

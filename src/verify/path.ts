@@ -7,7 +7,8 @@
  * abandoned early; the most relevant failure is reported if none succeeds.
  */
 import { TlsError } from '../errors.js';
-import { base64Encode, type PublicKeyInfo } from '../crypto/der.js';
+import { type PublicKeyInfo } from '../crypto/keys.js';
+import { base64Encode } from '../crypto/pem.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nobleVerify } from '../crypto/signatures.js';
 import { algorithmFitsKey, certSignatureAlgorithm, checkPublicKey } from './algorithms.js';

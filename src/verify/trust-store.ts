@@ -6,7 +6,7 @@
  * issuer, so one connection does not parse the whole store.
  */
 import { TlsError } from '../errors.js';
-import { base64Decode, base64Encode } from '../crypto/der.js';
+import { base64Decode, base64Encode } from '../crypto/pem.js';
 import { certificatesFrom, type CertificateInput, type CertificateInputs } from '../inputs.js';
 import { parseCertificate, subjectOfCertificate, type ParsedCert } from './cert.js';
 import { parseName } from './dn.js';

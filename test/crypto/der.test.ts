@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as nc from 'node:crypto';
-import {
-  DerReader,
-  Tag,
-  base64Decode,
-  base64Encode,
-  contextTag,
-  derToPem,
-  encodeTlv,
-  encodeUnsignedInteger,
-  parseEcPrivateKey,
-  parsePkcs8,
-  parsePrivateKey,
-  parseRsaPrivateKey,
-  parseSpki,
-  pemBlocks,
-  pemToDer,
-} from '../../src/crypto/der.js';
+import { DerReader, Tag, contextTag, encodeTlv, encodeUnsignedInteger } from '../../src/crypto/der.js';
+import { parseEcPrivateKey, parsePkcs8, parsePrivateKey, parseRsaPrivateKey, parseSpki } from '../../src/crypto/keys.js';
+import { base64Decode, base64Encode, derToPem, pemBlocks, pemToDer } from '../../src/crypto/pem.js';
 import { TlsError } from '../../src/errors.js';
 
 const u8 = (b: Buffer | Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

@@ -9,7 +9,7 @@ import {
   rsaPssSign,
   rsaPssVerify,
 } from '../../src/crypto/rsa.js';
-import { parsePkcs8, parseSpki } from '../../src/crypto/der.js';
+import { parsePkcs8, parseSpki } from '../../src/crypto/keys.js';
 import { TlsError } from '../../src/errors.js';
 import type { HashName } from '../../src/crypto/provider.js';
 

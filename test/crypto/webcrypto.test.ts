@@ -122,7 +122,7 @@ describe('webcrypto provider', () => {
 describe('RSA-PSS on WebCrypto, with the RFC 8448 §3 certificate', () => {
   it('refuses a corrupted CertificateVerify signature with decrypt_error', async () => {
     // Re-verify the RFC's CertificateVerify over a wrong transcript: the RSA-PSS path on WebCrypto.
-    const { parseSpki } = await import('../../src/crypto/der.js');
+    const { parseSpki } = await import('../../src/crypto/keys.js');
     const { spkiOfCertificate } = await import('../../src/verify/cert.js');
     const spki = spkiOfCertificate(fromHex(v.serverCertificateDer));
     expect(parseSpki(spki).kind).toBe('rsa');

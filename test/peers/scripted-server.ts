@@ -22,7 +22,7 @@
  */
 import * as net from 'node:net';
 import { concat, Reader, utf8, Writer } from '../../src/codec.js';
-import { pemToDer as pemBlocksToDer } from '../../src/crypto/der.js';
+import { pemToDer as pemBlocksToDer } from '../../src/crypto/pem.js';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import type { AeadKey, GroupName, HashFunction, KeyShare, RandomSource, SignatureAlgorithm } from '../../src/crypto/provider.js';
 import { AlertDescription, alertName, type AlertName } from '../../src/errors.js';

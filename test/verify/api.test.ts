@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { base64Decode, base64Encode, pemToDer } from '../../src/crypto/der.js';
+import { base64Decode, base64Encode, pemToDer } from '../../src/crypto/pem.js';
 import { parseCertificate } from '../../src/verify/cert.js';
 import { nobleVerify } from '../../src/crypto/signatures.js';
 import { isTlsError, type TlsError } from '../../src/errors.js';

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseCertdata, serverRoots, type CertdataObject } from '../../scripts/nss/certdata.mjs';
 import { certificateFields } from '../../scripts/nss/x509.mjs';
-import { base64Decode } from '../../src/crypto/der.js';
+import { base64Decode } from '../../src/crypto/pem.js';
 import { parseCertificate } from '../../src/verify/cert.js';
 import { TrustStore } from '../../src/verify/index.js';
 import { MOZILLA_ROOTS, MOZILLA_ROOTS_ORIGIN } from '../../src/verify/mozilla-roots.js';

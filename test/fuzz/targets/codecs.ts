@@ -7,7 +7,8 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { concat, Reader, Writer } from '../../../src/codec.js';
 import { nobleProvider } from '../../../src/crypto/noble.js';
-import { pemToDer, parsePrivateKey, parseSpki } from '../../../src/crypto/der.js';
+import { parsePrivateKey, parseSpki } from '../../../src/crypto/keys.js';
+import { pemToDer } from '../../../src/crypto/pem.js';
 import { TlsError, type ErrorCode } from '../../../src/errors.js';
 import {
   alpnExt,
