@@ -13,7 +13,8 @@ export type { CipherSuiteName, SignatureSchemeName, Tls12CipherSuiteName, Tls13C
 export { MemorySessionStore, type SessionStore, type StoredSession, type StoredSession12, type StoredSession13 } from './handshake/session.js';
 export type { CryptoProvider, GroupName, RandomSource } from './crypto/provider.js';
 export { nobleProvider, selectProvider, type ProviderChoice } from './crypto/index.js';
-export { webcryptoProvider, webcryptoSupport } from './crypto/webcrypto.js';
+export { webcryptoProvider } from './crypto/webcrypto.js';
+export { webcryptoSupport } from './crypto/webcrypto-probes.js';
 // Registers 'node' where node:crypto exists; 'auto' then picks it. The browser build leaves it out.
 import './crypto/node.js';
 export { verifyServerChain, TrustStore } from './verify/index.js';

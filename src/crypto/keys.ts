@@ -5,7 +5,7 @@
  * RSASSA-PSS parameters (RFC 4055).
  */
 import { TlsError, type ErrorCode } from '../errors.js';
-import { bitLength, bytesToBigInt, contextTag, DerReader, Tag } from './der.js';
+import { bitLength, contextTag, DerReader, Tag } from './der.js';
 import type { HashName } from './provider.js';
 
 // ---------------------------------------------------------------- OIDs

@@ -3,8 +3,9 @@
  * (globalThis.crypto.subtle) implements, noble for the rest.
  *
  * Each WebCrypto algorithm is probed once, with a known-answer test, the
- * first time it is needed; the answer is cached and a missing or broken
- * algorithm falls back to the noble code path for good. Hashing and HMAC
+ * first time it is needed (webcrypto-probes.ts); the answer is cached and a
+ * missing or broken algorithm falls back to the noble code path for good.
+ * The key encodings it imports are in webcrypto-keys.ts. Hashing and HMAC
  * stay with noble: the engine needs them synchronously (provider.ts), and
  * ChaCha20-Poly1305 has no WebCrypto algorithm at all.
  *
@@ -15,7 +16,6 @@
  * the platform generates the key itself, which is several times cheaper than
  * importing one (OpenSSL 3's PKCS#8 decoder dominates an import in Node).
  */
-import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { TlsError } from '../errors.js';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './der.js';
@@ -36,226 +36,14 @@ import {
 } from './provider.js';
 import { checkRsaPublicKey } from './rsa.js';
 import { nobleSign, nobleVerify } from './signatures.js';
+import { resetProbes, supported } from './webcrypto-probes.js';
+import { bigToB64url, buf, cat, ecPkcs8, ecPublicKey, ED25519_PKCS8_PREFIX, nist, resetBasePoint, subtle, toHex, x25519Import, x25519PublicKey } from './webcrypto-keys.js';
 
-// ---------------------------------------------------------------- bytes
-
-type Bytes = Uint8Array<ArrayBuffer>;
-
-function fromHex(h: string): Bytes {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
-}
-
-function cat(...parts: Uint8Array[]): Bytes {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
-}
-
-/**
- * A view WebCrypto accepts: TypeScript's DOM types want an ArrayBuffer
- * backing, which every Uint8Array we pass has (no SharedArrayBuffer here).
- */
-const buf = (b: Uint8Array): Bytes => b as Bytes;
-
-function b64url(b: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]!);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromB64url(s: string): Bytes {
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function bigToB64url(x: bigint): string {
-  let hex = x.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  return b64url(fromHex(hex));
-}
-
-/** A short DER TLV (lengths < 65536, all we build). */
-function tlv(tag: number, value: Uint8Array): Bytes {
-  const n = value.length;
-  const head = n < 0x80 ? [tag, n] : n < 0x100 ? [tag, 0x81, n] : [tag, 0x82, n >> 8, n & 0xff];
-  return cat(Uint8Array.from(head), value);
-}
-
-// ---------------------------------------------------------------- key encodings
-
-/** RFC 8410 §7 PKCS#8 prefixes for a 32-byte X25519 / Ed25519 private key. */
-const X25519_PKCS8_PREFIX = fromHex('302e020100300506032b656e04220420');
-const ED25519_PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
-
-const EC_OID_PUBLIC_KEY = fromHex('06072a8648ce3d0201');
-const CURVE_OID: Record<EcCurve, Bytes> = {
-  'P-256': fromHex('06082a8648ce3d030107'),
-  'P-384': fromHex('06052b81040022'),
-  'P-521': fromHex('06052b81040023'),
-};
-
-/**
- * PKCS#8 (RFC 5208) around an RFC 5915 ECPrivateKey with no public key:
- * the platform derives the public point itself.
- */
-function ecPkcs8(curve: EcCurve, scalar: Uint8Array): Bytes {
-  const ecPrivateKey = tlv(0x30, cat(fromHex('020101'), tlv(0x04, scalar)));
-  const algId = tlv(0x30, cat(EC_OID_PUBLIC_KEY, CURVE_OID[curve]));
-  return tlv(0x30, cat(fromHex('020100'), algId, tlv(0x04, ecPrivateKey)));
-}
-
-// ---------------------------------------------------------------- feature detection
-
-type Feature =
-  | 'AES-GCM'
-  | 'X25519'
-  | 'ECDH-P-256'
-  | 'ECDH-P-384'
-  | 'ECDH-P-521'
-  | 'ECDSA-P-256'
-  | 'ECDSA-P-384'
-  | 'ECDSA-P-521'
-  | 'Ed25519'
-  | 'RSA-PSS'
-  | 'RSASSA-PKCS1-v1_5';
-
-const FEATURES: readonly Feature[] = [
-  'AES-GCM',
-  'X25519',
-  'ECDH-P-256',
-  'ECDH-P-384',
-  'ECDH-P-521',
-  'ECDSA-P-256',
-  'ECDSA-P-384',
-  'ECDSA-P-521',
-  'Ed25519',
-  'RSA-PSS',
-  'RSASSA-PKCS1-v1_5',
-];
-
-const nist = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
 const nistGroups: Partial<Record<GroupName, EcCurve>> = {
   secp256r1: 'P-256',
   secp384r1: 'P-384',
   secp521r1: 'P-521',
 };
-
-function subtle(): SubtleCrypto | null {
-  return globalThis.crypto?.subtle ?? null;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
-/** Known-answer probes: an algorithm counts only if it gives the right answer. */
-const probes: Record<Feature, (s: SubtleCrypto) => Promise<boolean>> = {
-  async 'AES-GCM'(s) {
-    // NIST GCM test case 2 (all-zero key and IV, one zero block).
-    const key = await s.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt']);
-    const ct = await s.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12) }, key, new Uint8Array(16));
-    return toHex(new Uint8Array(ct)) === '0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf';
-  },
-  async X25519(s) {
-    // RFC 7748 §6.1: Alice's key pair, public key derived the way we derive ours.
-    const priv = fromHex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
-    const pub = await x25519PublicKey(s, await x25519Import(s, priv));
-    return toHex(pub) === '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
-  },
-  'ECDH-P-256': (s) => probeEcdh(s, 'P-256'),
-  'ECDH-P-384': (s) => probeEcdh(s, 'P-384'),
-  'ECDH-P-521': (s) => probeEcdh(s, 'P-521'),
-  'ECDSA-P-256': (s) => probeEcdsa(s, 'P-256'),
-  'ECDSA-P-384': (s) => probeEcdsa(s, 'P-384'),
-  'ECDSA-P-521': (s) => probeEcdsa(s, 'P-521'),
-  async Ed25519(s) {
-    // RFC 8032 §7.1 TEST 1: the empty message.
-    const pub = fromHex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
-    const sig = fromHex(
-      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
-    );
-    const key = await s.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
-    return s.verify({ name: 'Ed25519' }, key, sig, new Uint8Array(0));
-  },
-  'RSA-PSS': (s) => probeRsa(s, 'RSA-PSS'),
-  'RSASSA-PKCS1-v1_5': (s) => probeRsa(s, 'RSASSA-PKCS1-v1_5'),
-};
-
-/** Scalar 1 must give the base point: import, public key export and curve all work. */
-async function probeEcdh(s: SubtleCrypto, curve: EcCurve): Promise<boolean> {
-  const c = nist[curve];
-  const one = new Uint8Array(c.Point.Fp.BYTES);
-  one[one.length - 1] = 1;
-  const key = await s.importKey('pkcs8', ecPkcs8(curve, one), { name: 'ECDH', namedCurve: curve }, true, ['deriveBits']);
-  return sameBytes(await ecPublicKey(s, key, curve), c.Point.BASE.toBytes(false));
-}
-
-async function probeEcdsa(s: SubtleCrypto, curve: EcCurve): Promise<boolean> {
-  await s.importKey('raw', buf(nist[curve].Point.BASE.toBytes(false)), { name: 'ECDSA', namedCurve: curve }, false, [
-    'verify',
-  ]);
-  return true;
-}
-
-/** A toy key: only the import is tested; a wrong signature must then verify false. */
-async function probeRsa(s: SubtleCrypto, name: 'RSA-PSS' | 'RSASSA-PKCS1-v1_5'): Promise<boolean> {
-  const n = new Uint8Array(128).fill(0xff);
-  const key = await s.importKey('jwk', { kty: 'RSA', n: b64url(n), e: 'AQAB' }, { name, hash: 'SHA-256' }, false, [
-    'verify',
-  ]);
-  const params = name === 'RSA-PSS' ? { name, saltLength: 32 } : { name };
-  return !(await s.verify(params, key, new Uint8Array(128).fill(1), new Uint8Array(1)));
-}
-
-const known = new Map<Feature, boolean>();
-const pending = new Map<Feature, Promise<boolean>>();
-
-/** Whether WebCrypto does `f` correctly here; probed once, then cached. */
-function supported(f: Feature): MaybePromise<boolean> {
-  const k = known.get(f);
-  if (k !== undefined) return k;
-  let p = pending.get(f);
-  if (!p) {
-    const s = subtle();
-    p = (s ? probes[f](s) : Promise.resolve(false)).then(
-      (ok) => ok,
-      () => false,
-    );
-    p.then((ok) => {
-      known.set(f, ok);
-      pending.delete(f);
-    });
-    pending.set(f, p);
-  }
-  return p;
-}
-
-/** Probes every algorithm and reports which ones run on WebCrypto (for benchmarks and diagnostics). */
-export async function webcryptoSupport(): Promise<Record<Feature, boolean>> {
-  const out = {} as Record<Feature, boolean>;
-  await Promise.all(FEATURES.map(async (f) => (out[f] = await supported(f))));
-  return out;
-}
-
 // ---------------------------------------------------------------- AEAD
 
 function webAead(s: SubtleCrypto, key: CryptoKey): AeadKey {
@@ -291,27 +79,6 @@ function aead(name: AeadName, key: Uint8Array): MaybePromise<AeadKey> {
 
 function illegalShare(group: GroupName): TlsError {
   return new TlsError('ILLEGAL_PARAMETER', `invalid ${group} key share from server`);
-}
-
-function x25519Import(s: SubtleCrypto, priv: Uint8Array): Promise<CryptoKey> {
-  return s.importKey('pkcs8', cat(X25519_PKCS8_PREFIX, priv), { name: 'X25519' }, true, ['deriveBits']);
-}
-
-/** The RFC 7748 base point u = 9. */
-const X25519_BASE = (() => {
-  const u = new Uint8Array(32);
-  u[0] = 9;
-  return u;
-})();
-let basePoint: Promise<CryptoKey> | null = null;
-
-/**
- * Our public key: X25519(k, 9) by deriveBits against the base point,
- * which is cheaper in Node than exporting the key as JWK.
- */
-async function x25519PublicKey(s: SubtleCrypto, priv: CryptoKey): Promise<Uint8Array> {
-  basePoint ??= s.importKey('raw', X25519_BASE, { name: 'X25519' }, true, []);
-  return new Uint8Array(await s.deriveBits({ name: 'X25519', public: await basePoint } as EcdhKeyDeriveParams, priv, 256));
 }
 
 /** RFC 7748 §6.1 / RFC 8446 §7.4.2: refuse the all-zero shared secret. */
@@ -354,16 +121,6 @@ async function x25519Half(random: RandomSource, group: GroupName): Promise<X2551
   }
   const share = await nobleProvider.generateKeyShare('x25519', random);
   return { publicKey: share.publicKey, agree: (peer) => share.agree(peer) };
-}
-
-/** The public point of an imported private key, uncompressed (SEC 1 §2.3.3). */
-async function ecPublicKey(s: SubtleCrypto, key: CryptoKey, curve: EcCurve): Promise<Uint8Array> {
-  const jwk = await s.exportKey('jwk', key);
-  const size = nist[curve].Point.Fp.BYTES;
-  const x = fromB64url(jwk.x ?? '');
-  const y = fromB64url(jwk.y ?? '');
-  if (x.length !== size || y.length !== size) throw new TlsError('INTERNAL_ERROR', 'unexpected JWK from WebCrypto');
-  return cat(Uint8Array.of(4), x, y);
 }
 
 async function nistShare(group: GroupName, curve: EcCurve, random: RandomSource): Promise<KeyShare> {
@@ -591,13 +348,11 @@ export const webcryptoProvider: CryptoProvider = {
 
 registerProvider('webcrypto', () => webcryptoProvider);
 
-/** Test hook: which features have been probed, and forgetting them. */
+/** Test hook: forgets what was probed and imported. */
 export const _features = {
-  known,
   reset(): void {
-    known.clear();
-    pending.clear();
-    basePoint = null;
+    resetProbes();
+    resetBasePoint();
     verifyKeys.clear();
   },
 };

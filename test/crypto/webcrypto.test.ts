@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import { selectProvider } from '../../src/crypto/index.js';
-import { _features, webcryptoProvider, webcryptoSupport } from '../../src/crypto/webcrypto.js';
+import { _features, webcryptoProvider } from '../../src/crypto/webcrypto.js';
+import { webcryptoSupport } from '../../src/crypto/webcrypto-probes.js';
 import { simple1rtt as v } from '../vectors/rfc8448.js';
 import { fromHex, hex } from '../vectors/replay.js';
 
