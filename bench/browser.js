@@ -1,7 +1,6 @@
 // The Chromium cell of `npm run bench`: puretls's browser bundle in a headless
-// page (Debian's chromium driven by playwright-core, as test/browser does),
-// over puretls's own WebSocket relay (src/relay), next to what the same page
-// gets without it, all in one run:
+// page (Debian's chromium), over puretls's own WebSocket relay (src/relay),
+// next to what the same page gets without it, all in one run:
 //
 //   - the relay carrying plain bytes from a plain TCP server (the transport's limit);
 //   - the browser's own fetch() over HTTPS from the same Node TLS server
@@ -10,6 +9,12 @@
 //   - raw WebCrypto AES-128-GCM on 16 KiB records in the page.
 //
 // Download throughput and handshake latency; prints one JSON line.
+//
+// No DevTools client is attached: the page runs the plan itself and posts its
+// results back. A CDP client (playwright's) turns on the Network domain, and
+// Chromium then reports every WebSocket frame with its payload in base64,
+// which costs the browser process and the relay's process more than the
+// transfer itself and caps the plain relay at a quarter of its speed.
 //
 //   node bench/browser.js '{"fixtures":"test/fixtures/generated","mib":64,"reps":3,"hsN":20}'
 import { execFileSync, spawn } from 'node:child_process';
@@ -157,6 +162,39 @@ window.bench = {
   },
 };
 window.benchReady = true;
+
+// The plan, run in the page; results and errors go back by POST.
+const post = (what, body) => fetch('/' + what, { method: 'POST', body: JSON.stringify(body) });
+addEventListener('error', (e) => void post('error', { error: String(e.message) }));
+addEventListener('unhandledrejection', (e) => void post('error', { error: String(e.reason?.stack ?? e.reason) }));
+(async () => {
+  const P = await (await fetch('/plan')).json();
+  const relayTo = (host, port) => 'ws://' + location.host + '/relay/' + host + ':' + port;
+  const n = P.mib * 1048576;
+  const tls = { relay: relayTo('localhost', P.tlsPort), ca: P.root };
+  const fetchUrl = (p) => 'https://localhost:' + P.tlsPort + p;
+  const plain = () => bench.relayPlain({ relay: relayTo('127.0.0.1', P.plainPort), n });
+  // Warm-up: code, connections, JIT.
+  await bench.puretls({ ...tls, path: '/bytes/' + (1 << 20), body: 1 << 20 });
+  await bench.relayPlain({ relay: relayTo('127.0.0.1', P.plainPort), n: 1 << 20 });
+  await bench.fetch({ url: fetchUrl('/bytes/' + (1 << 20) + '?w'), body: 1 << 20 });
+  const runs = { puretls: [], relay: [], fetch: [] };
+  for (let r = 0; r < P.reps; r++) {
+    runs.relay.push((await plain()).bodyMs);
+    runs.puretls.push((await bench.puretls({ ...tls, path: '/bytes/' + n, body: n })).bodyMs);
+    runs.fetch.push((await bench.fetch({ url: fetchUrl('/bytes/' + n + '?r=' + r), body: n })).bodyMs);
+  }
+  const webcrypto8 = await bench.webcrypto({ mib: Math.min(P.mib, 64), window: 8 });
+  const webcrypto1 = await bench.webcrypto({ mib: Math.min(P.mib, 16), window: 1 });
+  // Handshakes: a new connection each time (the server sends no tickets and closes after /ping).
+  const hs = [];
+  for (let i = 0; i < P.hsN + 3; i++) {
+    const p = await bench.puretls({ ...tls, path: '/ping' });
+    const f = await bench.fetch({ url: fetchUrl('/ping?i=' + i) });
+    if (i >= 3) hs.push({ p, f });
+  }
+  await post('result', { runs, webcrypto8, webcrypto1, hs });
+})().catch((e) => post('error', { error: String(e?.stack ?? e) }));
 </script>`;
 
 async function main() {
@@ -168,7 +206,6 @@ async function main() {
     certutil = e.code !== 'ENOENT';
   }
   if (!certutil) return { unsupported: 'certutil missing (Debian: apt-get install libnss3-tools)' };
-  const { chromium } = await import('playwright-core');
   const bundle = readFileSync(path.join(ROOT, 'dist', 'browser', 'puretls.js'));
   const root = readFileSync(path.join(FIX, 'root.cert.pem'), 'utf8');
 
@@ -184,10 +221,22 @@ async function main() {
     servers.on('exit', (code) => reject(new Error(`bench browser servers exited (${code})`)));
   });
 
-  // The page, the bundle and the relay (loopback targets only) on one HTTP server.
+  // The page, the bundle, the plan, the results and the relay (loopback targets only) on one HTTP server.
+  let report;
+  const reported = new Promise((resolve) => (report = resolve));
+  const plan = JSON.stringify({ tlsPort, plainPort, root, mib: MIB, reps: REPS, hsN: HS_N });
   const web = http.createServer((req, res) => {
-    if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    if (req.method === 'POST') {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        res.end('ok');
+        report({ kind: req.url, ...JSON.parse(body) });
+      });
+    } else if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
     else if (req.url === '/puretls.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    else if (req.url === '/plan') res.writeHead(200, { 'content-type': 'application/json' }).end(plan);
     else res.writeHead(404).end();
   });
   const webPort = await listen(web);
@@ -196,98 +245,69 @@ async function main() {
 
   // The browser's HOME holds an NSS database that trusts the test root (Chromium on Linux reads it).
   const home = mkdtempSync(path.join(tmpdir(), 'puretls-bench-chromium-'));
-  let context;
+  let browser;
   try {
     const nssdb = path.join(home, '.pki', 'nssdb');
     execFileSync('mkdir', ['-p', nssdb]);
     execFileSync('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
     writeFileSync(path.join(home, 'root.pem'), root);
     execFileSync('certutil', ['-A', '-d', `sql:${nssdb}`, '-n', 'puretls bench root', '-t', 'C,,', '-a', '-i', path.join(home, 'root.pem')]);
-    context = await chromium.launchPersistentContext(path.join(home, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      env: { ...process.env, HOME: home },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${webPort}/`);
-    await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30_000 });
-    const call = (name, arg) => page.evaluate(([n, a]) => window.bench[n](a), [name, arg]);
-
-    const relayTo = (host, port) => `ws://127.0.0.1:${webPort}/relay/${host}:${port}`;
-    const n = MIB << 20;
-    const tls = { relay: relayTo('localhost', tlsPort), ca: root };
-    const fetchUrl = (p) => `https://localhost:${tlsPort}${p}`;
-
-    // Warm-up: code, connections, JIT.
-    await call('puretls', { ...tls, path: `/bytes/${1 << 20}`, body: 1 << 20 });
-    await call('relayPlain', { relay: relayTo('127.0.0.1', plainPort), n: 1 << 20 });
-    await call('fetch', { url: fetchUrl(`/bytes/${1 << 20}?w`), body: 1 << 20 });
-
-    if (process.env.BENCH_BROWSER_PROFILE) {
-      // Diagnostics: a CPU profile of the page during one puretls download.
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Profiler.enable');
-      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-      await cdp.send('Profiler.start');
-      await call('puretls', { ...tls, path: `/bytes/${n}`, body: n });
-      const { profile } = await cdp.send('Profiler.stop');
-      writeFileSync(process.env.BENCH_BROWSER_PROFILE, JSON.stringify(profile));
-    }
-    const runs = { puretls: [], relay: [], fetch: [] };
-    for (let r = 0; r < REPS; r++) {
-      runs.relay.push((await call('relayPlain', { relay: relayTo('127.0.0.1', plainPort), n })).bodyMs);
-      runs.puretls.push((await call('puretls', { ...tls, path: `/bytes/${n}`, body: n })).bodyMs);
-      runs.fetch.push((await call('fetch', { url: fetchUrl(`/bytes/${n}?r=${r}`), body: n })).bodyMs);
-    }
-    const mbps = (ms) => n / 1e6 / (ms / 1000);
-    const webcrypto8 = await call('webcrypto', { mib: Math.min(MIB, 64), window: 8 });
-    const webcrypto1 = await call('webcrypto', { mib: Math.min(MIB, 16), window: 1 });
-
-    // Handshakes: a new connection each time (the server sends no tickets and closes after /ping).
-    const hs = { puretlsConnect: [], puretlsRequest: [], fetchRequest: [], fetchTls: [], fetchConnect: [] };
-    for (let i = 0; i < HS_N + 3; i++) {
-      const p = await call('puretls', { ...tls, path: '/ping' });
-      const f = await call('fetch', { url: fetchUrl(`/ping?i=${i}`) });
-      if (i < 3) continue;
-      hs.puretlsConnect.push(p.connectMs);
-      hs.puretlsRequest.push(p.requestMs);
-      hs.fetchRequest.push(f.requestMs);
-      if (f.tlsMs !== null) hs.fetchTls.push(f.tlsMs);
-      if (f.connectMs !== null) hs.fetchConnect.push(f.connectMs);
-    }
+    browser = spawn(
+      CHROMIUM,
+      ['--headless=new', ...CHROMIUM_ARGS, `--user-data-dir=${path.join(home, 'profile')}`, `http://127.0.0.1:${webPort}/`],
+      { stdio: 'ignore', env: { ...process.env, HOME: home }, detached: true },
+    );
+    const exited = new Promise((resolve) => browser.on('exit', (code) => resolve({ kind: '/exit', error: `Chromium exited (${code})` })));
+    const timeout = new Promise((resolve) => setTimeout(() => resolve({ kind: '/timeout', error: 'no result from the page in 15 minutes' }), 15 * 60_000).unref());
+    const r = await Promise.race([reported, exited, timeout]);
+    if (r.kind !== '/result') return { error: r.error };
+    const mbps = (ms) => (MIB * 1048576) / 1e6 / (ms / 1000);
     const med = (xs) => (xs.length ? median(xs) : null);
+    const hs = r.hs;
     return {
-      chromium: context.browser()?.version() ?? null,
+      chromium: chromiumVersion(),
       mib: MIB,
       reps: REPS,
       download: {
-        puretls: mbps(median(runs.puretls)),
-        relayPlain: mbps(median(runs.relay)),
-        fetch: mbps(median(runs.fetch)),
-        webcryptoAes128Gcm: webcrypto8.mbPerSec,
-        webcryptoAes128GcmSerial: webcrypto1.mbPerSec,
-        samplesMs: runs,
+        puretls: mbps(median(r.runs.puretls)),
+        relayPlain: mbps(median(r.runs.relay)),
+        fetch: mbps(median(r.runs.fetch)),
+        webcryptoAes128Gcm: r.webcrypto8.mbPerSec,
+        webcryptoAes128GcmSerial: r.webcrypto1.mbPerSec,
+        samplesMs: r.runs,
       },
       handshake: {
         samples: HS_N,
-        puretlsConnectMs: med(hs.puretlsConnect),
-        puretlsRequestMs: med(hs.puretlsRequest),
-        fetchRequestMs: med(hs.fetchRequest),
-        fetchConnectMs: med(hs.fetchConnect),
-        fetchTlsMs: med(hs.fetchTls),
+        puretlsConnectMs: med(hs.map((x) => x.p.connectMs)),
+        puretlsRequestMs: med(hs.map((x) => x.p.requestMs)),
+        fetchRequestMs: med(hs.map((x) => x.f.requestMs)),
+        fetchConnectMs: med(hs.filter((x) => x.f.connectMs !== null).map((x) => x.f.connectMs)),
+        fetchTlsMs: med(hs.filter((x) => x.f.tlsMs !== null).map((x) => x.f.tlsMs)),
       },
-      pageErrors: errors,
     };
   } finally {
-    await context?.close().catch(() => undefined);
+    // The whole process group: Chromium's zygote and renderers too.
+    if (browser?.pid) {
+      try {
+        process.kill(-browser.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await relay.stop().catch(() => undefined);
     web.closeAllConnections();
     web.close();
     servers.kill();
     rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** "156.0.8078.73" (the page's user agent says only "156.0.0.0"). */
+function chromiumVersion() {
+  try {
+    return /([\d.]+)/.exec(execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1] ?? null;
+  } catch {
+    return null;
   }
 }
 
