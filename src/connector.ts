@@ -198,6 +198,28 @@ export class Connector {
     return this.core.keyUpdate(requestPeerUpdate);
   }
 
+  /**
+   * The TlsConnection a transport adapter returns once connect() resolved:
+   * this connector's streams and controls, with the adapter's `close`.
+   */
+  connection(
+    readable: ReadableStream<Uint8Array>,
+    writable: WritableStream<Uint8Array>,
+    info: ConnectionInfo,
+    close: () => Promise<void>,
+  ): TlsConnection {
+    return {
+      readable,
+      writable,
+      info,
+      sent: this.sentD.promise,
+      received: this.receivedD.promise,
+      exportKeyingMaterial: (label, context, length) => this.exportKeyingMaterial(label, context, length),
+      keyUpdate: (request = true) => this.keyUpdate(request),
+      close,
+    };
+  }
+
   /** Ends the connection with user_canceled. */
   abort(reason?: unknown): void {
     this.fail(

@@ -91,25 +91,16 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   }
   const done = Promise.allSettled([sent, received]).then(() => undefined);
   void done.then(() => piped).then(() => closeSocket(socket));
-  return {
-    readable: plaintext,
-    writable,
-    info,
-    sent,
-    received,
-    exportKeyingMaterial: (label, context, length) => connector.exportKeyingMaterial(label, context, length),
-    keyUpdate: (request = true) => connector.keyUpdate(request),
-    async close() {
-      try {
-        await app.close();
-      } catch {
-        // already closing or errored
-      }
-      await sent.catch(() => undefined);
-      await piped;
-      await closeSocket(socket);
-    },
-  };
+  return connector.connection(plaintext, writable, info, async () => {
+    try {
+      await app.close();
+    } catch {
+      // already closing or errored
+    }
+    await sent.catch(() => undefined);
+    await piped;
+    await closeSocket(socket);
+  });
 }
 
 /**

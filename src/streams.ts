@@ -74,21 +74,12 @@ export async function connectStreams(transport: ByteStreamTransport, options: St
   void Promise.allSettled([sent, received])
     .then(() => piped)
     .then(release);
-  return {
-    readable: plaintext,
-    writable,
-    info,
-    sent,
-    received,
-    exportKeyingMaterial: (label, context, length) => connector.exportKeyingMaterial(label, context, length),
-    keyUpdate: (request = true) => connector.keyUpdate(request),
-    async close() {
-      await closeInner();
-      await sent.catch(() => undefined);
-      await piped;
-      // The server's close_notify, briefly: a transport closed at once may answer it with a reset.
-      await Promise.race([received.catch(() => undefined), delay(1000)]);
-      await release();
-    },
-  };
+  return connector.connection(plaintext, writable, info, async () => {
+    await closeInner();
+    await sent.catch(() => undefined);
+    await piped;
+    // The server's close_notify, briefly: a transport closed at once may answer it with a reset.
+    await Promise.race([received.catch(() => undefined), delay(1000)]);
+    await release();
+  });
 }

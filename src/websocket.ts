@@ -205,22 +205,13 @@ export async function connectWebSocket(url: string | URL, options: WebSocketConn
   void Promise.allSettled([sent, received])
     .then(() => piped)
     .then(closeSocket);
-  return {
-    readable: plaintext,
-    writable,
-    info,
-    sent,
-    received,
-    socket: ws,
-    exportKeyingMaterial: (label, context, length) => connector.exportKeyingMaterial(label, context, length),
-    keyUpdate: (request = true) => connector.keyUpdate(request),
-    async close() {
-      await closeInner();
-      await sent.catch(() => undefined);
-      await piped;
-      await closeSocket();
-    },
+  const close = async () => {
+    await closeInner();
+    await sent.catch(() => undefined);
+    await piped;
+    await closeSocket();
   };
+  return Object.assign(connector.connection(plaintext, writable, info, close), { socket: ws });
 }
 
 export { TlsError };
