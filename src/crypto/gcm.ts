@@ -33,39 +33,39 @@ export class Ghash {
   private s3 = 0;
 
   constructor(h: Uint8Array) {
-    // p[i] = H · x^i for i < 128: multiplying by x is a right shift, reduced by R = 0xe1 || 0^120 (§6.3).
-    const p = new Uint32Array(128 * 4);
+    const t = this.table;
+    // H · x^i for i = 0, 1, ... in turn: multiplying by x is a right shift, reduced by R = 0xe1 || 0^120 (§6.3).
     let a = word(h, 0, 16);
     let b = word(h, 4, 16);
     let c = word(h, 8, 16);
     let d = word(h, 12, 16);
-    for (let i = 0; i < 128; i++) {
-      p[4 * i] = a;
-      p[4 * i + 1] = b;
-      p[4 * i + 2] = c;
-      p[4 * i + 3] = d;
-      const carry = d & 1;
-      d = (d >>> 1) | (c << 31);
-      c = (c >>> 1) | (b << 31);
-      b = (b >>> 1) | (a << 31);
-      a = (a >>> 1) ^ (-carry & 0xe1000000);
-    }
-    // Nibble n covers x^(4n)..x^(4n+3); its top bit is x^(4n).
-    const t = this.table;
     for (let n = 0; n < 32; n++) {
-      for (let v = 1; v < 16; v++) {
+      // Nibble n covers x^(4n)..x^(4n+3); its top bit is x^(4n): the values 8, 4, 2, 1 get those powers.
+      for (let bit = 8; bit > 0; bit >>>= 1) {
+        const o = (n * 16 + bit) * 4;
+        t[o] = a;
+        t[o + 1] = b;
+        t[o + 2] = c;
+        t[o + 3] = d;
+        const carry = d & 1;
+        d = (d >>> 1) | (c << 31);
+        c = (c >>> 1) | (b << 31);
+        b = (b >>> 1) | (a << 31);
+        a = (a >>> 1) ^ (-carry & 0xe1000000);
+      }
+      // Every other value is the sum of its lowest bit's entry and the rest's.
+      for (let v = 3; v < 16; v++) {
+        const low = v & -v;
+        if (low === v) continue;
         const o = (n * 16 + v) * 4;
-        for (let j = 0; j < 4; j++) {
-          if (!(v & (8 >>> j))) continue;
-          const q = (4 * n + j) * 4;
-          t[o] ^= p[q]!;
-          t[o + 1] ^= p[q + 1]!;
-          t[o + 2] ^= p[q + 2]!;
-          t[o + 3] ^= p[q + 3]!;
-        }
+        const x = (n * 16 + low) * 4;
+        const y = (n * 16 + (v ^ low)) * 4;
+        t[o] = t[x]! ^ t[y]!;
+        t[o + 1] = t[x + 1]! ^ t[y + 1]!;
+        t[o + 2] = t[x + 2]! ^ t[y + 2]!;
+        t[o + 3] = t[x + 3]! ^ t[y + 3]!;
       }
     }
-    p.fill(0);
   }
 
   /** Y = (Y xor X) · H, §6.4 step 4. */
@@ -130,7 +130,7 @@ const isAligned = (b: Uint8Array): boolean => b.byteOffset % 4 === 0;
 /** An AES-GCM key (AES-128 or AES-256, 96-bit nonces, 128-bit tags) for the record layer. */
 export function aesGcmKey(key: Uint8Array): AeadKey {
   if (key.length !== 16 && key.length !== 32) throw new RangeError('AES-GCM key must be 16 or 32 bytes');
-  const xk = expandKeyLE(key.slice());
+  const xk = expandKeyLE(key); // FIPS 197 §5.2; reads the key without changing it
   // §7.1 step 1: H = CIPH_K(0^128).
   const h = encryptBlock(xk, new Uint8Array(16));
   const ghash = new Ghash(h);
