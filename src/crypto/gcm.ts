@@ -4,7 +4,9 @@
  * table are built when the key is made, not for every record as noble's
  * one-shot `gcm()` does. AES itself is noble's (`unsafe.expandKeyLE`,
  * `encryptBlock`, `ctr32`); GHASH is here, with its table in a typed array
- * (8 KiB per key, outside the JS heap).
+ * (8 KiB per key, outside the JS heap). Key schedule and table live as long
+ * as the AeadKey, as the raw key did before (AeadKey has no dispose hook);
+ * the per-call values (counter, E_K(J0), GHASH state) are wiped after use.
  */
 import { unsafe } from '@noble/ciphers/aes.js';
 import type { AeadKey } from './provider.js';
@@ -118,11 +120,6 @@ export class Ghash {
     const s = [this.s0, this.s1, this.s2, this.s3];
     for (let k = 0; k < 16; k++) out[at + k] = mask[k]! ^ ((s[k >> 2]! >>> (24 - 8 * (k & 3))) & 0xff);
   }
-
-  wipe(): void {
-    this.table.fill(0);
-    this.reset();
-  }
 }
 
 const isAligned = (b: Uint8Array): boolean => b.byteOffset % 4 === 0;
@@ -151,6 +148,7 @@ export function aesGcmKey(key: Uint8Array): AeadKey {
     encryptBlock(xk, mask);
   };
   const wipe = (): void => {
+    ghash.reset();
     counter.fill(0);
     mask.fill(0);
     tag.fill(0);
