@@ -198,10 +198,12 @@ function decodeOid(v: Uint8Array, r: DerReader): string {
 
 // ---------------------------------------------------------------- byte helpers
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** OS2IP (RFC 8017 §4.2): unsigned big-endian bytes as a bigint. */
 export function bytesToBigInt(b: Uint8Array): bigint {
   let hex = '';
-  for (let i = 0; i < b.length; i++) hex += b[i]!.toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) hex += HEX_PAIRS[b[i]!]!;
   return hex.length === 0 ? 0n : BigInt('0x' + hex);
 }
 

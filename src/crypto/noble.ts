@@ -2,7 +2,6 @@
  * The pure provider: every primitive from the audited noble libraries.
  * Synchronous; runs anywhere JavaScript runs.
  */
-import { gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
@@ -21,6 +20,7 @@ import type {
   KeyShare,
   RandomSource,
 } from './provider.js';
+import { aesGcmKey } from './gcm.js';
 import { nobleSign, nobleVerify } from './signatures.js';
 
 interface NobleHashState {
@@ -62,16 +62,14 @@ const hashes: Record<HashName, HashFunction> = {
 };
 
 function nobleAead(name: AeadName, key: Uint8Array): AeadKey {
-  const make =
-    name === 'CHACHA20-POLY1305'
-      ? (nonce: Uint8Array, aad: Uint8Array) => chacha20poly1305(key, nonce, aad)
-      : (nonce: Uint8Array, aad: Uint8Array) => gcm(key, nonce, aad);
+  // AES-GCM keeps its key schedule and GHASH table per key (gcm.ts).
+  if (name !== 'CHACHA20-POLY1305') return aesGcmKey(key);
   return {
     tagLength: 16,
-    seal: (nonce, aad, plaintext) => make(nonce, aad).encrypt(plaintext),
+    seal: (nonce, aad, plaintext) => chacha20poly1305(key, nonce, aad).encrypt(plaintext),
     open(nonce, aad, ciphertext) {
       try {
-        return make(nonce, aad).decrypt(ciphertext);
+        return chacha20poly1305(key, nonce, aad).decrypt(ciphertext);
       } catch {
         return null; // authentication failure (or a too-short input)
       }

@@ -39,16 +39,30 @@ export function base64Decode(text: string): Uint8Array {
   return out;
 }
 
-/** Standard base64 with padding (RFC 4648 §4). */
+const B64_CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
+const PAD = 0x3d; // '='
+
+/**
+ * Standard base64 with padding (RFC 4648 §4). The characters are gathered
+ * as codes and made into flat strings by fromCharCode: the certificate
+ * caches use the result as a key, and a string built by appending would be
+ * flattened (copied) again when hashed.
+ */
 export function base64Encode(bytes: Uint8Array): string {
-  let out = '';
+  const codes = new Array<number>(Math.ceil(bytes.length / 3) * 4);
+  let o = 0;
   for (let i = 0; i < bytes.length; i += 3) {
     const n = bytes.length - i;
     const v = (bytes[i]! << 16) | ((n > 1 ? bytes[i + 1]! : 0) << 8) | (n > 2 ? bytes[i + 2]! : 0);
-    out += B64[v >>> 18]! + B64[(v >>> 12) & 63]!;
-    out += n > 1 ? B64[(v >>> 6) & 63]! : '=';
-    out += n > 2 ? B64[v & 63]! : '=';
+    codes[o++] = B64_CODES[v >>> 18]!;
+    codes[o++] = B64_CODES[(v >>> 12) & 63]!;
+    codes[o++] = n > 1 ? B64_CODES[(v >>> 6) & 63]! : PAD;
+    codes[o++] = n > 2 ? B64_CODES[v & 63]! : PAD;
   }
+  // In slices: fromCharCode takes its codes as arguments.
+  if (codes.length <= 8192) return String.fromCharCode.apply(null, codes);
+  let out = '';
+  for (let i = 0; i < codes.length; i += 8192) out += String.fromCharCode.apply(null, codes.slice(i, i + 8192));
   return out;
 }
 

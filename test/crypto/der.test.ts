@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as nc from 'node:crypto';
-import { DerReader, Tag, contextTag, encodeTlv, encodeUnsignedInteger } from '../../src/crypto/der.js';
+import { DerReader, Tag, bytesToBigInt, contextTag, encodeTlv, encodeUnsignedInteger } from '../../src/crypto/der.js';
 import { parseEcPrivateKey, parsePkcs8, parsePrivateKey, parseRsaPrivateKey, parseSpki } from '../../src/crypto/keys.js';
 import { base64Decode, base64Encode, derToPem, pemBlocks, pemToDer } from '../../src/crypto/pem.js';
 import { TlsError } from '../../src/errors.js';
@@ -371,12 +371,27 @@ describe('PEM', () => {
     );
   });
 
+  it('bytesToBigInt reads unsigned big-endian bytes (OS2IP)', () => {
+    expect(bytesToBigInt(new Uint8Array(0))).toBe(0n);
+    expect(bytesToBigInt(Uint8Array.of(0, 0, 1, 0))).toBe(256n);
+    expect(bytesToBigInt(Uint8Array.of(0xff, 0x0f))).toBe(0xff0fn);
+    for (const n of [1, 31, 256, 513]) {
+      const b = u8(nc.randomBytes(n));
+      expect(bytesToBigInt(b)).toBe(BigInt('0x' + Buffer.from(b).toString('hex')));
+    }
+  });
+
   it('base64 is strict and matches node', () => {
     for (let i = 0; i < 50; i++) {
       const b = u8(nc.randomBytes(i));
       const s = base64Encode(b);
       expect(s).toBe(Buffer.from(b).toString('base64'));
       expect(base64Decode(s)).toEqual(b);
+    }
+    // Longer than one fromCharCode slice (8192 characters = 6144 bytes).
+    for (const n of [6143, 6144, 6145, 12288, 12289, 70001]) {
+      const b = u8(nc.randomBytes(n));
+      expect(base64Encode(b)).toBe(Buffer.from(b).toString('base64'));
     }
     throwsTls(() => base64Decode('AQ=A')); // padding in the middle
     throwsTls(() => base64Decode('AR==')); // non-zero bits under padding
