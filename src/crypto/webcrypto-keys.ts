@@ -7,20 +7,24 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { TlsError } from '../errors.js';
 import type { EcCurve } from './keys.js';
 
+/** A Uint8Array on an ArrayBuffer, as the DOM typings of WebCrypto want. */
 export type Bytes = Uint8Array<ArrayBuffer>;
 
+/** Hex text to bytes (constants only). */
 export function fromHex(h: string): Bytes {
   const out = new Uint8Array(h.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 
+/** Bytes to lowercase hex (known-answer comparisons). */
 export function toHex(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
   return s;
 }
 
+/** The concatenation of `parts`. */
 export function cat(...parts: Uint8Array[]): Bytes {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -39,12 +43,14 @@ export function cat(...parts: Uint8Array[]): Bytes {
  */
 export const buf = (b: Uint8Array): Bytes => b as Bytes;
 
+/** Unpadded base64url (RFC 4648 §5), for JWK members. */
 export function b64url(b: Uint8Array): string {
   let bin = '';
   for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]!);
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** Bytes from unpadded base64url (RFC 4648 §5). */
 export function fromB64url(s: string): Bytes {
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
   const out = new Uint8Array(bin.length);
@@ -52,6 +58,7 @@ export function fromB64url(s: string): Bytes {
   return out;
 }
 
+/** A JWK integer (RFC 7518 §2): big-endian bytes, no leading zero, base64url. */
 export function bigToB64url(x: bigint): string {
   let hex = x.toString(16);
   if (hex.length % 2) hex = '0' + hex;
@@ -67,8 +74,9 @@ export function tlv(tag: number, value: Uint8Array): Bytes {
 
 // ---------------------------------------------------------------- key encodings
 
-/** RFC 8410 §7 PKCS#8 prefixes for a 32-byte X25519 / Ed25519 private key. */
+/** RFC 8410 §7 PKCS#8 prefix for a 32-byte X25519 private key. */
 export const X25519_PKCS8_PREFIX = fromHex('302e020100300506032b656e04220420');
+/** RFC 8410 §7 PKCS#8 prefix for a 32-byte Ed25519 private key. */
 export const ED25519_PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
 
 const EC_OID_PUBLIC_KEY = fromHex('06072a8648ce3d0201');
@@ -89,18 +97,22 @@ export function ecPkcs8(curve: EcCurve, scalar: Uint8Array): Bytes {
 }
 
 
+/** noble's NIST curves by WebCrypto name (points, sizes, fallbacks). */
 export const nist = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
 
+/** The runtime's SubtleCrypto, if any. */
 export function subtle(): SubtleCrypto | null {
   return globalThis.crypto?.subtle ?? null;
 }
 
+/** Whether two byte strings are equal (constant time in their contents). */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
   for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
   return d === 0;
 }
+/** Imports a raw X25519 private key through PKCS#8 (RFC 8410 §7). */
 export function x25519Import(s: SubtleCrypto, priv: Uint8Array): Promise<CryptoKey> {
   return s.importKey('pkcs8', cat(X25519_PKCS8_PREFIX, priv), { name: 'X25519' }, true, ['deriveBits']);
 }

@@ -7,6 +7,7 @@ import type { MaybePromise } from './provider.js';
 import type { EcCurve } from './keys.js';
 import { b64url, buf, ecPkcs8, ecPublicKey, fromHex, nist, sameBytes, subtle, toHex, x25519Import, x25519PublicKey } from './webcrypto-keys.js';
 
+/** The WebCrypto algorithms the provider probes. */
 export type Feature =
   | 'AES-GCM'
   | 'X25519'
@@ -20,6 +21,7 @@ export type Feature =
   | 'RSA-PSS'
   | 'RSASSA-PKCS1-v1_5';
 
+/** Every feature, for webcryptoSupport(). */
 export const FEATURES: readonly Feature[] = [
   'AES-GCM',
   'X25519',
