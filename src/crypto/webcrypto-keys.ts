@@ -96,7 +96,6 @@ export function ecPkcs8(curve: EcCurve, scalar: Uint8Array): Bytes {
   return tlv(0x30, cat(fromHex('020100'), algId, tlv(0x04, ecPrivateKey)));
 }
 
-
 /** noble's NIST curves by WebCrypto name (points, sizes, fallbacks). */
 export const nist = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
 
