@@ -1,5 +1,6 @@
 /**
- * The pure provider: every primitive from the audited noble libraries.
+ * The pure provider: the primitives of the audited noble libraries (with
+ * AES-GCM's GHASH kept per key in gcm.ts, around noble's AES).
  * Synchronous; runs anywhere JavaScript runs.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
