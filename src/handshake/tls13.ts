@@ -18,7 +18,6 @@ import {
   groupByCode,
   HandshakeType as HT,
   type CipherSuite,
-  type SignatureScheme,
   type SignatureSchemeName,
 } from './constants.js';
 import {

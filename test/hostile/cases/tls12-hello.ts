@@ -40,7 +40,6 @@ async function toServerKeyExchange(p: ScriptedPeer12, o: ServerHello12Options = 
 }
 
 const withExtensions = (edit: (exts: ReturnType<typeof ext>[]) => ReturnType<typeof ext>[]): ServerHello12Options => ({ extensions: edit });
-const without = (type: number) => withExtensions((exts) => exts.filter((e) => e.type !== type));
 const adding = (...more: ReturnType<typeof ext>[]) => withExtensions((exts) => [...exts, ...more]);
 
 /** A ServerKeyExchange case: ServerHello, Certificate, then `ske`. */
