@@ -61,6 +61,10 @@ function pump(out, n, done) {
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>puretls bench</title>
+<script>
+// A module that fails to load reports nothing itself: say so after 30 s.
+setTimeout(() => window.benchReady || fetch('/error', { method: 'POST', body: JSON.stringify({ error: 'the page did not start (the bundle failed to load?)' }) }), 30000);
+</script>
 <script type="module">
 import * as puretls from '/puretls.js';
 const enc = new TextEncoder();
