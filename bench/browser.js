@@ -3,6 +3,8 @@
 // next to what the same page gets without it, all in one run:
 //
 //   - the relay carrying plain bytes from a plain TCP server (the transport's limit);
+//   - puretls in a dedicated Worker of the page, body chunks transferred to
+//     the page (and, to tell that cost apart, only counted in the worker);
 //   - the browser's own fetch() over HTTPS from the same Node TLS server
 //     (the test root trusted through an NSS database in the browser's HOME:
 //     no certificate-error flags);
@@ -60,6 +62,49 @@ function pump(out, n, done) {
   step();
 }
 
+// The whole puretls connection in a dedicated module Worker of the page: the
+// page posts a job, the worker connects and says so, the page says go (the
+// clock starts), the worker sends the request and posts each body chunk's
+// memory to the page (transferred, not copied), or with transfer: false only
+// counts it; { done } ends the body.
+const WORKER = `import * as puretls from '/puretls.js';
+let go;
+onmessage = ({ data }) => (data.go ? go() : run(data).catch((e) => postMessage({ error: String(e?.stack ?? e) })));
+async function run({ relay, ca, path, transfer }) {
+  const conn = await puretls.connectWebSocket(relay, { serverName: 'localhost', ca, sessions: false, alpn: ['http/1.1'] });
+  await new Promise((resolve) => {
+    go = resolve;
+    postMessage({ connected: true });
+  });
+  const w = conn.writable.getWriter();
+  await w.write(new TextEncoder().encode('GET ' + path + ' HTTP/1.1\\r\\nhost: localhost\\r\\nconnection: close\\r\\n\\r\\n'));
+  w.releaseLock();
+  const reader = conn.readable.getReader();
+  let head = '';
+  let length = -1;
+  let body = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    let at = 0;
+    if (length < 0) {
+      head += new TextDecoder('latin1').decode(value);
+      const end = head.indexOf('\\r\\n\\r\\n');
+      if (end < 0) continue;
+      length = Number(/content-length: *(\\d+)/i.exec(head)[1]);
+      at = value.length - (head.length - end - 4);
+    }
+    body += value.length - at;
+    // Each chunk has memory of its own (RecordProtection.open()).
+    if (transfer) postMessage({ buf: value.buffer, off: value.byteOffset + at, len: value.length - at }, [value.buffer]);
+    if (body >= length) break;
+  }
+  reader.releaseLock();
+  postMessage({ done: true, body });
+  await conn.close().catch(() => {});
+}
+`;
+
 const PAGE = `<!doctype html><meta charset="utf-8"><title>puretls bench</title>
 <script>
 // A module that fails to load reports nothing itself: say so after 30 s.
@@ -106,6 +151,27 @@ window.bench = {
     const t3 = now();
     await conn.close().catch(() => {});
     return { connectMs: t1 - t0, requestMs: t3 - t0, bodyMs: t3 - t2, suite: conn.info.cipherSuite };
+  },
+  /** The connection in a Worker (see WORKER); bodyMs: go -> { done } on this thread. */
+  puretlsWorker({ relay, ca, path, body, transfer }) {
+    const worker = (bench.worker ??= new Worker('/worker.js', { type: 'module' }));
+    return new Promise((resolve, reject) => {
+      let got = 0;
+      let t2 = 0;
+      worker.onerror = (e) => reject(new Error('worker: ' + e.message));
+      worker.onmessage = ({ data }) => {
+        if (data.buf) got += new Uint8Array(data.buf, data.off, data.len).length;
+        else if (data.connected) {
+          t2 = now();
+          worker.postMessage({ go: true });
+        } else if (data.done) {
+          const bodyMs = now() - t2;
+          if (data.body !== body || (transfer && got !== body)) reject(new Error('short body: ' + data.body + '/' + got));
+          else resolve({ bodyMs });
+        } else if (data.error) reject(new Error('worker: ' + data.error));
+      };
+      worker.postMessage({ relay, ca, path, transfer });
+    });
   },
   relayPlain({ relay, n }) {
     return new Promise((resolve, reject) => {
@@ -182,10 +248,13 @@ addEventListener('unhandledrejection', (e) => void post('error', { error: String
   await bench.puretls({ ...tls, path: '/bytes/' + (1 << 20), body: 1 << 20 });
   await bench.relayPlain({ relay: relayTo('127.0.0.1', P.plainPort), n: 1 << 20 });
   await bench.fetch({ url: fetchUrl('/bytes/' + (1 << 20) + '?w'), body: 1 << 20 });
-  const runs = { puretls: [], relay: [], fetch: [] };
+  await bench.puretlsWorker({ ...tls, path: '/bytes/' + (1 << 20), body: 1 << 20, transfer: true });
+  const runs = { puretls: [], relay: [], fetch: [], worker: [], workerCountOnly: [] };
   for (let r = 0; r < P.reps; r++) {
     runs.relay.push((await plain()).bodyMs);
     runs.puretls.push((await bench.puretls({ ...tls, path: '/bytes/' + n, body: n })).bodyMs);
+    runs.worker.push((await bench.puretlsWorker({ ...tls, path: '/bytes/' + n, body: n, transfer: true })).bodyMs);
+    runs.workerCountOnly.push((await bench.puretlsWorker({ ...tls, path: '/bytes/' + n, body: n, transfer: false })).bodyMs);
     runs.fetch.push((await bench.fetch({ url: fetchUrl('/bytes/' + n + '?r=' + r), body: n })).bodyMs);
   }
   const webcrypto8 = await bench.webcrypto({ mib: Math.min(P.mib, 64), window: 8 });
@@ -240,6 +309,7 @@ async function main() {
       });
     } else if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
     else if (req.url === '/puretls.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    else if (req.url === '/worker.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(WORKER);
     else if (req.url === '/plan') res.writeHead(200, { 'content-type': 'application/json' }).end(plan);
     else res.writeHead(404).end();
   });
@@ -275,6 +345,8 @@ async function main() {
       download: {
         puretls: mbps(median(r.runs.puretls)),
         relayPlain: mbps(median(r.runs.relay)),
+        puretlsWorker: mbps(median(r.runs.worker)),
+        puretlsWorkerCountOnly: mbps(median(r.runs.workerCountOnly)),
         fetch: mbps(median(r.runs.fetch)),
         webcryptoAes128Gcm: r.webcrypto8.mbPerSec,
         webcryptoAes128GcmSerial: r.webcrypto1.mbPerSec,
