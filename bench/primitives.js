@@ -67,6 +67,7 @@ for (const [name, keyLen] of [
   ['AES-256-GCM', 32],
   ['CHACHA20-POLY1305', 32],
 ]) {
+  process.stderr.write(`primitives: ${name}\n`); // where a timeout stopped it
   const key = await provider.aead(name, rand(keyLen));
   const pt = rand(16385);
   const aad = Uint8Array.of(23, 3, 3, 0x40, 0x11);
@@ -84,6 +85,7 @@ for (const [name, keyLen] of [
 
 // ---- key exchange
 for (const group of ['x25519', 'secp256r1']) {
+  process.stderr.write(`primitives: ${group}\n`);
   const peer = await provider.generateKeyShare(group, rand);
   // The default random source, as in a handshake: a platform provider then generates the key itself.
   out[`${group} keygen ms`] = await perOp(() => provider.generateKeyShare(group, systemRandom));
@@ -106,6 +108,7 @@ const cases = [
   ['RSA-2048 PKCS1 verify ms', { kind: 'rsa-pkcs1', hash: 'SHA-256' }, rsa, nodeCrypto.sign('sha256', msg, rsa.privateKey)],
 ];
 for (const [label, alg, keys, sig] of cases) {
+  process.stderr.write(`primitives: ${label}\n`);
   const pub = spki(keys.publicKey);
   const s = new Uint8Array(sig);
   if (!(await provider.verify(alg, pub, msg, s))) throw new Error(`${label}: does not verify`);

@@ -55,7 +55,8 @@ function runNode(args, timeoutMs) {
         resolve(JSON.parse(line));
       } catch {
         const why = err.split('\n').find((l) => /Error|error:/.test(l)) ?? err.trim().split('\n').pop() ?? '';
-        resolve({ error: signal ? `timed out after ${timeoutMs / 1000} s` : `exit ${code}: ${why.trim()}` });
+        const last = err.trim().split('\n').pop() ?? '';
+        resolve({ error: signal ? `timed out after ${timeoutMs / 1000} s${last ? ` (last said: ${last.slice(0, 120)})` : ''}` : `exit ${code}: ${why.trim()}` });
       }
     });
   });
