@@ -263,7 +263,7 @@ function printTables({ env, primitives, cells, browser, targets }) {
       ),
     );
   } else if (browser) out.push(`\n### Chromium: ${browser.error ?? `n/a: ${browser.unsupported}`}`);
-  out.push('\n### Primitives, through the CryptoProvider interface (16 KiB records; median per operation)\n');
+  out.push('\n### Primitives, through the CryptoProvider interface (AEAD: 16 KiB records, all bytes over all time; the rest: median per operation)\n');
   const keys = Object.keys(primitives.noble ?? primitives.webcrypto ?? {}).filter((k) => k !== 'provider');
   out.push(
     table(
