@@ -144,7 +144,7 @@ export function copyBytes(b: Uint8Array): Uint8Array {
 }
 
 /** Concatenates byte arrays into a new one. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
+export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
@@ -226,10 +226,25 @@ export function toHex(b: Uint8Array): string {
 }
 
 /** Bytes from hex text (whitespace ignored); throws on an odd number of digits. */
-export function fromHex(h: string): Uint8Array {
+export function fromHex(h: string): Uint8Array<ArrayBuffer> {
   const clean = h.replace(/\s+/g, '');
   if (clean.length % 2) throw new Error('odd hex');
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Unpadded base64url (RFC 4648 §5), as JWK members are (RFC 7518 §2). */
+export function b64url(b: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]!);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Bytes from base64url (RFC 4648 §5), padded or not. */
+export function fromB64url(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }

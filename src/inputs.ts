@@ -5,6 +5,7 @@
  * blocks with comments and CRLF between them. Wrong inputs fail with
  * BAD_CONFIG saying what was expected and what was found.
  */
+import { constantTimeEqual } from './codec.js';
 import { DerReader, Tag } from './crypto/der.js';
 import { parsePrivateKey } from './crypto/keys.js';
 import { pemBlocks, type PemBlock } from './crypto/pem.js';
@@ -170,17 +171,11 @@ const stringItems = new Map<string, readonly Uint8Array[]>();
 const byteItems = new WeakMap<Uint8Array, { readonly copy: Uint8Array; readonly ders: readonly Uint8Array[] }>();
 const STRING_ITEMS_KEPT = 32;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function cachedItem(item: unknown): readonly Uint8Array[] | undefined {
   if (typeof item === 'string') return stringItems.get(item);
   if (!(item instanceof Uint8Array)) return undefined;
   const hit = byteItems.get(item);
-  return hit && sameBytes(hit.copy, item) ? hit.ders : undefined;
+  return hit && constantTimeEqual(hit.copy, item) ? hit.ders : undefined;
 }
 
 function remember(item: unknown, ders: readonly Uint8Array[]): void {

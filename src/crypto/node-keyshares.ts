@@ -12,7 +12,8 @@
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { TlsError } from '../errors.js';
-import { b64url, cat, fromB64url, fromHex, own, type DerBytes, type KeyObject, type NodeCrypto } from './node-module.js';
+import { b64url, concat as cat, fromB64url, fromHex } from '../codec.js';
+import { own, type DerBytes, type KeyObject, type NodeCrypto } from './node-module.js';
 import { systemRandom, type GroupName, type KeyShare, type RandomSource } from './provider.js';
 
 /** The NIST groups, by TLS name, with OpenSSL's curve names. */

@@ -1,7 +1,7 @@
 /**
  * node:crypto for the node provider, found without a static import so that
  * no bundler sees a `node:` specifier: `process.getBuiltinModule` (Node
- * 20.16+, Bun, Deno 2). Also the byte helpers its two halves share.
+ * 20.16+, Bun, Deno 2). Also `own()`, for the Buffers it answers with.
  */
 import type * as NodeCryptoModule from 'node:crypto';
 
@@ -59,29 +59,4 @@ export function own(b: Uint8Array): Uint8Array {
     return out;
   }
   return new Uint8Array(b.buffer, 0, b.length);
-}
-
-/** Concatenation into fresh memory (codec.ts's). */
-export { concat as cat } from '../codec.js';
-
-/** Lower-case hex to bytes (constants). */
-export function fromHex(h: string): Uint8Array {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** base64url without padding (RFC 4648 §5), as JWK wants (RFC 7518 §2). */
-export function b64url(b: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]!);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** base64url (padded or not) to bytes. */
-export function fromB64url(s: string): Uint8Array {
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }

@@ -12,7 +12,8 @@
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { bigIntToBytes, ecdsaDerToRaw, encodeTlv, Tag } from './der.js';
 import { parsePrivateKey, parseSpki, type EcCurve, type PrivateKeyInfo, type PublicKeyInfo } from './keys.js';
-import { b64url, cat, fromHex, nodeCrypto, own, type DerBytes, type JsonWebKey, type KeyObject, type NodeCrypto } from './node-module.js';
+import { b64url, concat as cat, fromHex } from '../codec.js';
+import { nodeCrypto, own, type DerBytes, type JsonWebKey, type KeyObject, type NodeCrypto } from './node-module.js';
 import type { HashName, SignatureAlgorithm } from './provider.js';
 import { checkRsaPublicKey } from './rsa.js';
 import { nobleSign, nobleVerify } from './signatures.js';

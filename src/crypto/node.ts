@@ -27,7 +27,8 @@ import {
   nodeX25519,
   type HalfShare,
 } from './node-keyshares.js';
-import { cat, nodeCrypto, own, setNodeCrypto, type DerBytes, type NodeCrypto } from './node-module.js';
+import { concat as cat } from '../codec.js';
+import { nodeCrypto, own, setNodeCrypto, type DerBytes, type NodeCrypto } from './node-module.js';
 import { clearNodeKeyCaches, nodeSign, nodeVerify } from './node-signatures.js';
 import { nobleProvider } from './noble.js';
 import {

@@ -1,62 +1,21 @@
 /**
- * What the webcrypto provider hands WebCrypto: byte helpers, the key
+ * What the webcrypto provider hands WebCrypto: the key
  * encodings it imports (RFC 5208 PKCS#8, RFC 8410, RFC 5915), and the
  * public keys it reads back.
  */
 import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { b64url, concat as cat, fromB64url, fromHex } from '../codec.js';
 import { TlsError } from '../errors.js';
 import type { EcCurve } from './keys.js';
 
 /** A Uint8Array on an ArrayBuffer, as the DOM typings of WebCrypto want. */
 export type Bytes = Uint8Array<ArrayBuffer>;
 
-/** Hex text to bytes (constants only). */
-export function fromHex(h: string): Bytes {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** Bytes to lowercase hex (known-answer comparisons). */
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
-}
-
-/** The concatenation of `parts`. */
-export function cat(...parts: Uint8Array[]): Bytes {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
-}
-
 /**
  * A view WebCrypto accepts: TypeScript's DOM types want an ArrayBuffer
  * backing, which every Uint8Array we pass has (no SharedArrayBuffer here).
  */
 export const buf = (b: Uint8Array): Bytes => b as Bytes;
-
-/** Unpadded base64url (RFC 4648 §5), for JWK members. */
-export function b64url(b: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]!);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** Bytes from unpadded base64url (RFC 4648 §5). */
-export function fromB64url(s: string): Bytes {
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** A JWK integer (RFC 7518 §2): big-endian bytes, no leading zero, base64url. */
 export function bigToB64url(x: bigint): string {
@@ -104,13 +63,6 @@ export function subtle(): SubtleCrypto | null {
   return globalThis.crypto?.subtle ?? null;
 }
 
-/** Whether two byte strings are equal (constant time in their contents). */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
 /** Imports a raw X25519 private key through PKCS#8 (RFC 8410 §7). */
 export function x25519Import(s: SubtleCrypto, priv: Uint8Array): Promise<CryptoKey> {
   return s.importKey('pkcs8', cat(X25519_PKCS8_PREFIX, priv), { name: 'X25519' }, true, ['deriveBits']);

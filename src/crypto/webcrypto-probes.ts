@@ -5,7 +5,8 @@
  */
 import type { MaybePromise } from './provider.js';
 import type { EcCurve } from './keys.js';
-import { b64url, buf, ecPkcs8, ecPublicKey, fromHex, nist, sameBytes, subtle, toHex, x25519Import, x25519PublicKey } from './webcrypto-keys.js';
+import { b64url, constantTimeEqual, fromHex, toHex } from '../codec.js';
+import { buf, ecPkcs8, ecPublicKey, nist, subtle, x25519Import, x25519PublicKey } from './webcrypto-keys.js';
 
 /** The WebCrypto algorithms the provider probes. */
 export type Feature =
@@ -75,7 +76,7 @@ async function probeEcdh(s: SubtleCrypto, curve: EcCurve): Promise<boolean> {
   const one = new Uint8Array(c.Point.Fp.BYTES);
   one[one.length - 1] = 1;
   const key = await s.importKey('pkcs8', ecPkcs8(curve, one), { name: 'ECDH', namedCurve: curve }, true, ['deriveBits']);
-  return sameBytes(await ecPublicKey(s, key, curve), c.Point.BASE.toBytes(false));
+  return constantTimeEqual(await ecPublicKey(s, key, curve), c.Point.BASE.toBytes(false));
 }
 
 async function probeEcdsa(s: SubtleCrypto, curve: EcCurve): Promise<boolean> {

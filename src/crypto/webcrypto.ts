@@ -37,7 +37,8 @@ import {
 import { checkRsaPublicKey } from './rsa.js';
 import { nobleSign, nobleVerify } from './signatures.js';
 import { resetProbes, supported } from './webcrypto-probes.js';
-import { bigToB64url, buf, cat, ecPkcs8, ecPublicKey, ED25519_PKCS8_PREFIX, nist, resetBasePoint, subtle, toHex, x25519Import, x25519PublicKey } from './webcrypto-keys.js';
+import { concat as cat, toHex } from '../codec.js';
+import { bigToB64url, buf, ecPkcs8, ecPublicKey, ED25519_PKCS8_PREFIX, nist, resetBasePoint, subtle, x25519Import, x25519PublicKey } from './webcrypto-keys.js';
 
 const nistGroups: Partial<Record<GroupName, EcCurve>> = {
   secp256r1: 'P-256',
