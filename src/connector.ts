@@ -33,25 +33,6 @@ const WRITE_SLICE = 256 * 1024;
 const NOT_QUEUED = 'not queued' as const;
 const notQueued = Promise.resolve(NOT_QUEUED);
 
-/** An established connection over some transport (puretls/node, puretls/websocket). */
-export interface TlsConnection {
-  /** Decrypted data from the server; ends on close_notify. */
-  readonly readable: ReadableStream<Uint8Array>;
-  /** Application data to the server; closing it sends close_notify. */
-  readonly writable: WritableStream<Uint8Array>;
-  readonly info: ConnectionInfo;
-  /** RFC 8446 §7.5 exporter. */
-  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
-  /** Updates our keys, and asks the server to update its own. */
-  keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
-  /** Sends close_notify, waits for it to be written, and closes the socket. */
-  close(): Promise<void>;
-  /** Resolves when our direction ended cleanly (close_notify sent). */
-  readonly sent: Promise<void>;
-  /** Resolves when the server's close_notify arrived. */
-  readonly received: Promise<void>;
-}
-
 /** The wasi:tls 0.3 `connector` over WHATWG streams: send() and receive() carry the two directions, connect() runs the handshake. */
 export class Connector {
   private core: ClientConnection | null = null;
@@ -196,28 +177,6 @@ export class Connector {
   keyUpdate(requestPeerUpdate = true): Promise<void> {
     if (!this.core) return Promise.reject(new TlsError('NOT_CONNECTED', 'not connected'));
     return this.core.keyUpdate(requestPeerUpdate);
-  }
-
-  /**
-   * The TlsConnection a transport adapter returns once connect() resolved:
-   * this connector's streams and controls, with the adapter's `close`.
-   */
-  connection(
-    readable: ReadableStream<Uint8Array>,
-    writable: WritableStream<Uint8Array>,
-    info: ConnectionInfo,
-    close: () => Promise<void>,
-  ): TlsConnection {
-    return {
-      readable,
-      writable,
-      info,
-      sent: this.sentD.promise,
-      received: this.receivedD.promise,
-      exportKeyingMaterial: (label, context, length) => this.exportKeyingMaterial(label, context, length),
-      keyUpdate: (request = true) => this.keyUpdate(request),
-      close,
-    };
   }
 
   /** Ends the connection with user_canceled. */

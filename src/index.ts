@@ -1,7 +1,8 @@
 /**
  * puretls: a pure-TypeScript TLS 1.3 and 1.2 client shaped like wasi:tls's `client`.
  */
-export { Connector, type TlsConnection } from './connector.js';
+export { Connector } from './connector.js';
+export type { TlsConnection } from './connection.js';
 export { connectStreams, type ByteStreamTransport, type StreamsConnectOptions } from './streams.js';
 export { missingRuntimeFeatures } from './runtime.js';
 export type { ConnectorOptions, CertificateInput, VerifyContext, Limits } from './options.js';

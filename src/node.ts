@@ -9,7 +9,8 @@
  *   socket.on('secureConnect', ...); socket.write(bytes); socket.on('data', ...);
  */
 import { Duplex } from 'node:stream';
-import { Connector, type TlsConnection } from './connector.js';
+import { tlsConnection, type TlsConnection } from './connection.js';
+import { Connector } from './connector.js';
 // Registers the node:crypto provider, which 'auto' (the default) then picks.
 import './crypto/node.js';
 import { TlsError } from './errors.js';
@@ -91,7 +92,7 @@ export async function connect(options: NodeConnectOptions): Promise<TlsConnectio
   }
   const done = Promise.allSettled([sent, received]).then(() => undefined);
   void done.then(() => piped).then(() => closeSocket(socket));
-  return connector.connection(plaintext, writable, info, async () => {
+  return tlsConnection(connector, { readable: plaintext, writable, info, sent, received }, async () => {
     try {
       await app.close();
     } catch {

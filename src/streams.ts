@@ -8,7 +8,8 @@
  *   const w = conn.writable.getWriter(); await w.write(bytes);
  *   for await (const chunk of conn.readable) ...
  */
-import { Connector, type TlsConnection } from './connector.js';
+import { tlsConnection, type TlsConnection } from './connection.js';
+import { Connector } from './connector.js';
 import { TlsError } from './errors.js';
 import type { ConnectionInfo } from './handshake/client.js';
 import type { ConnectorOptions } from './options.js';
@@ -74,7 +75,7 @@ export async function connectStreams(transport: ByteStreamTransport, options: St
   void Promise.allSettled([sent, received])
     .then(() => piped)
     .then(release);
-  return connector.connection(plaintext, writable, info, async () => {
+  return tlsConnection(connector, { readable: plaintext, writable, info, sent, received }, async () => {
     await closeInner();
     await sent.catch(() => undefined);
     await piped;

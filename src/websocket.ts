@@ -10,7 +10,8 @@
  *   for await (const chunk of conn.readable) ...
  */
 import { CleartextQueue } from './cleartext-queue.js';
-import { Connector, type TlsConnection } from './connector.js';
+import { tlsConnection, type TlsConnection } from './connection.js';
+import { Connector } from './connector.js';
 import { TlsError } from './errors.js';
 import type { ConnectionInfo } from './handshake/client.js';
 import type { ConnectorOptions } from './options.js';
@@ -211,7 +212,7 @@ export async function connectWebSocket(url: string | URL, options: WebSocketConn
     await piped;
     await closeSocket();
   };
-  return Object.assign(connector.connection(plaintext, writable, info, close), { socket: ws });
+  return Object.assign(tlsConnection(connector, { readable: plaintext, writable, info, sent, received }, close), { socket: ws });
 }
 
 export { TlsError };
