@@ -11,24 +11,10 @@ import type * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, tlsConnect } from '../../src/node.js';
 import { loadCert, startNodeTlsServer, type NodeTlsServer } from '../peers/index.js';
+import { sha, stream } from './seeded.js';
 
 const SIZE = 6 << 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `n` bytes from a small seeded generator (xorshift32). */
-function stream(seed: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /**
  * Reads "<pauseMs>\n" then SIZE bytes, answers with their SHA-256. With a
