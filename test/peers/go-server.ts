@@ -25,7 +25,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { certFiles, type ServerCertName } from './fixtures.js';
-import { spawnGuarded, type GuardedProcess } from './process.js';
+import { jsonEvents, spawnGuarded, type GuardedProcess } from './process.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const GO_SERVER_DIR = path.join(HERE, 'go-server');
@@ -178,41 +178,7 @@ export async function startGoServer(options: GoServerOptions): Promise<GoServer>
   if (options.keylogFile) args.push('-keylog', options.keylogFile);
   const proc = spawnGuarded(bin, args);
 
-  const events: GoServerEvent[] = [];
-  const listeners = new Set<() => void>();
-  let partial = '';
-  proc.child.stdout!.on('data', (chunk: Buffer) => {
-    partial += chunk.toString('utf8');
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (line.startsWith('{')) events.push(JSON.parse(line) as GoServerEvent);
-    for (const l of [...listeners]) l();
-  });
-
-  const waitForEvent = (match: (e: GoServerEvent) => boolean, since = 0, timeoutMs = 10_000) =>
-    new Promise<GoServerEvent>((resolve, reject) => {
-      const check = () => {
-        const e = events.slice(since).find(match);
-        if (e) {
-          done();
-          resolve(e);
-        } else if (proc.hasExited) {
-          done();
-          reject(new Error(`go server exited; output:\n${proc.output.slice(-3000)}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for a go server event; output:\n${proc.output.slice(-3000)}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        listeners.delete(check);
-      };
-      listeners.add(check);
-      void proc.exited.then(check);
-      check();
-    });
+  const { events, waitForEvent } = jsonEvents<GoServerEvent>(proc, 'go server');
 
   let port: number;
   try {

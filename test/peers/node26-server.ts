@@ -14,7 +14,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { certFiles, type ServerCertName } from './fixtures.js';
-import { spawnGuarded, type GuardedProcess } from './process.js';
+import { jsonEvents, spawnGuarded, type GuardedProcess } from './process.js';
 import { ConnectionObserver } from './tls-wire.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -79,51 +79,14 @@ export async function startNode26TlsServer(options: Node26ServerOptions = {}): P
     JSON.stringify({ cert: files.chainPath, key: files.keyPath, ecdhCurve: options.ecdhCurve, alpn: options.alpn, host }),
   ]);
 
-  const events: Node26ServerEvent[] = [];
   const connections: Array<Node26Connection & { raw: Set<net.Socket> }> = [];
-  const listeners = new Set<() => void>();
-  let partial = '';
-  proc.child.stdout!.on('data', (chunk: Buffer) => {
-    partial += chunk.toString('utf8');
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.startsWith('{')) continue;
-      const e = JSON.parse(line) as Node26ServerEvent;
-      events.push(e);
-      if (e.event === 'keylog' && e.line) {
-        // Route by client random (keylog lines come after the ClientHello went through the tap).
-        const random = e.line.split(' ')[1]?.toLowerCase();
-        for (const c of connections) if (c.observer.clientRandom === random) c.observer.keylog(e.line);
-      }
+  const { events, waitForEvent } = jsonEvents<Node26ServerEvent>(proc, 'node26 server', (e) => {
+    if (e.event === 'keylog' && e.line) {
+      // Route by client random (keylog lines come after the ClientHello went through the tap).
+      const random = e.line.split(' ')[1]?.toLowerCase();
+      for (const c of connections) if (c.observer.clientRandom === random) c.observer.keylog(e.line);
     }
-    for (const l of [...listeners]) l();
   });
-
-  const waitForEvent = (match: (e: Node26ServerEvent) => boolean, since = 0, timeoutMs = 10_000) =>
-    new Promise<Node26ServerEvent>((resolve, reject) => {
-      const check = () => {
-        const e = events.slice(since).find(match);
-        if (e) {
-          done();
-          resolve(e);
-        } else if (proc.hasExited) {
-          done();
-          reject(new Error(`node26 server exited; output:\n${proc.output.slice(-3000)}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for a node26 server event; output:\n${proc.output.slice(-3000)}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        listeners.delete(check);
-      };
-      listeners.add(check);
-      void proc.exited.then(check);
-      check();
-    });
 
   let upstreamPort: number;
   try {

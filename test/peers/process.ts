@@ -215,3 +215,55 @@ function matchString(text: string, needle: string): RegExpMatchArray | null {
   m.index = i;
   return m;
 }
+
+/** A peer's JSON event lines (stdout lines that start with `{`), and a way to wait for one. */
+export interface JsonEvents<E> {
+  /** Every event so far, in order. */
+  readonly events: E[];
+  /** Resolves with the first event at or after index `since` that matches; rejects on timeout or exit. */
+  waitForEvent(match: (e: E) => boolean, since?: number, timeoutMs?: number): Promise<E>;
+}
+
+/** Reads `proc`'s JSON event lines; `onEvent` sees each as it arrives. `name` is for errors. */
+export function jsonEvents<E>(proc: GuardedProcess, name: string, onEvent?: (e: E) => void): JsonEvents<E> {
+  const events: E[] = [];
+  const listeners = new Set<() => void>();
+  let partial = '';
+  proc.child.stdout!.on('data', (chunk: Buffer) => {
+    partial += chunk.toString('utf8');
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      const e = JSON.parse(line) as E;
+      events.push(e);
+      onEvent?.(e);
+    }
+    for (const l of [...listeners]) l();
+  });
+  const waitForEvent = (match: (e: E) => boolean, since = 0, timeoutMs = 10_000) =>
+    new Promise<E>((resolve, reject) => {
+      const check = () => {
+        const e = events.slice(since).find(match);
+        if (e) {
+          done();
+          resolve(e);
+        } else if (proc.hasExited) {
+          done();
+          reject(new Error(`${name} exited; output:\n${proc.output.slice(-3000)}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for a ${name} event; output:\n${proc.output.slice(-3000)}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+      };
+      listeners.add(check);
+      void proc.exited.then(check);
+      check();
+    });
+  return { events, waitForEvent };
+}
